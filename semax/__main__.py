@@ -1,0 +1,5 @@
+import sys
+
+from semax.cli import main
+
+sys.exit(main())

@@ -1,0 +1,92 @@
+"""`python -m semax ...`: the command-line interface (DESIGN §4).
+
+`--json` prints one JSON object on stdout; human output and progress bars go to stderr.
+Exit status: 0 success, 2 bad arguments or bad input (one clear line), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+
+from semax.errors import SemaxError
+
+AddArgs = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], None]
+COMMANDS: dict[str, tuple[str, AddArgs, Run]] = {}
+
+
+def command(name: str, help: str, args: AddArgs):
+    """Register a command: `args(parser)` declares its arguments, the decorated function runs it
+    (and prints through `emit`/`say`)."""
+
+    def register(run: Run) -> Run:
+        COMMANDS[name] = (help, args, run)
+        return run
+
+    return register
+
+
+def say(*parts) -> None:
+    """Human-readable output: stderr, so stdout stays clean JSON."""
+    print(*parts, file=sys.stderr)
+
+
+def emit(
+    args: argparse.Namespace, result: dict | None, human: Callable[[dict], str] | None = None
+) -> None:
+    if result is None:
+        return
+    if getattr(args, "json", False):
+        print(json.dumps(result, default=float))
+    elif human is not None:
+        say(human(result))
+    else:
+        say(json.dumps(result, indent=2, default=float))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import semax.commands  # noqa: F401  (registers the commands)
+
+    parser = _Parser(prog="semax", description="SEMAX: review-based rating prediction.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (help_text, add_args, _run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_args(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _help, _add, run = COMMANDS[args.command]
+    try:
+        run(args)
+    except SemaxError as exc:
+        print(f"semax {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"semax {args.command}: error: no such file: {exc.filename or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"semax {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: a bug, not bad input
+        if args.debug or os.environ.get("SEMAX_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"semax {args.command}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -1,0 +1,83 @@
+"""Shared fixtures. Real data lives next to the checkout in ../shared/data (never copied here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+MUSICAL_INSTRUMENTS = SHARED_DATA / "reviews_Musical_Instruments_5.json.gz"
+YELP_10K = SHARED_DATA / "yelp_kaggle_10k.csv.gz"
+
+
+def real_file(path: Path) -> Path:
+    """Return `path`, or skip (fail with SEMAX_REQUIRE_REAL_DATA=1) when it is absent."""
+    if not path.exists():
+        if os.environ.get("SEMAX_REQUIRE_REAL_DATA") == "1":
+            pytest.fail(f"real data file missing: {path} (SEMAX_REQUIRE_REAL_DATA=1)")
+        pytest.skip(f"real data file not found: {path}")
+    return path
+
+
+@pytest.fixture
+def musical_instruments() -> Path:
+    return real_file(MUSICAL_INSTRUMENTS)
+
+
+@pytest.fixture
+def yelp_10k() -> Path:
+    return real_file(YELP_10K)
+
+
+WORDS = [
+    "good",
+    "great",
+    "bad",
+    "awful",
+    "fine",
+    "sound",
+    "tone",
+    "cheap",
+    "sturdy",
+    "broken",
+    "love",
+    "hate",
+    "okay",
+    "strings",
+    "cable",
+]
+
+
+def tiny_frame(n: int = 300, n_users: int = 20, n_items: int = 12, seed: int = 0):
+    """A small random review frame in the canonical schema; the rating leaks into the words."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    ratings = rng.integers(1, 6, n).astype(float)
+    texts = [
+        " ".join(
+            rng.choice(WORDS, rng.integers(0, 12)).tolist()
+            + [["awful", "bad", "okay", "good", "great"][int(r) - 1]] * 2
+        )
+        for r in ratings
+    ]
+    return pd.DataFrame(
+        {
+            "user": [f"u{i}" for i in rng.integers(0, n_users, n)],
+            "item": [f"i{i}" for i in rng.integers(0, n_items, n)],
+            "rating": ratings,
+            "text": texts,
+            "time": np.sort(rng.integers(0, n // 3, n)).astype("int64") * 86400,
+        }
+    )
+
+
+@pytest.fixture
+def tiny_data():
+    from semax.data import DataConfig, prepare
+
+    return prepare(tiny_frame(), DataConfig(max_words=16, max_history=4, min_count=1))
