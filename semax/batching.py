@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from semax.data.dataset import ReviewData
+from semax.data.text import TokenStore
 from semax.model import Batch
 
 ENCODINGS = ("unique", "slots", "padded")
@@ -39,13 +40,35 @@ def make_batch(
 ) -> Batch:
     """Model inputs for ratings `rows`. Histories default to the data's own; the ablations pass
     altered ones (same shape, -1 = empty slot)."""
-    uh = data.user_history[rows] if user_history is None else user_history
-    ih = data.item_history[rows] if item_history is None else item_history
+    batch = assemble(
+        data.store,
+        data.user[rows],
+        data.item[rows],
+        data.user_history[rows] if user_history is None else user_history,
+        data.item_history[rows] if item_history is None else item_history,
+        encode,
+    )
+    batch.rating = torch.from_numpy(data.rating[rows])
+    if target_text:
+        batch.target_tokens, batch.target_lengths = _trimmed(
+            data.store.tokens[rows], data.store.lengths[rows]
+        )
+    return batch
+
+
+def assemble(
+    store: TokenStore,
+    user: np.ndarray,
+    item: np.ndarray,
+    uh: np.ndarray,
+    ih: np.ndarray,
+    encode: str = "unique",
+) -> Batch:
+    """A batch from model ids and history review ids (-1 = empty slot); rating left at zero."""
     B, H = uh.shape
     slots = np.concatenate([uh, ih], axis=1)  # (B, 2H) review ids, -1 empty
     if encode == "unique":
-        real = slots[slots >= 0]
-        review_ids, inverse = np.unique(real, return_inverse=True)
+        review_ids, inverse = np.unique(slots[slots >= 0], return_inverse=True)
         index = np.full(slots.shape, -1, dtype=np.int64)
         index[slots >= 0] = inverse
     elif encode == "slots":
@@ -58,7 +81,6 @@ def make_batch(
         index[slots < 0] = -1
     else:
         raise ValueError(f"encode must be one of {ENCODINGS}")
-    store = data.store
     safe = np.maximum(review_ids, 0)
     lengths = np.where(review_ids >= 0, store.lengths[safe], 0)
     tokens = np.where((review_ids >= 0)[:, None], store.tokens[safe], 0)
@@ -70,10 +92,10 @@ def make_batch(
     else:
         review_tokens, review_lengths = _trimmed(tokens, lengths)
     index_t = torch.from_numpy(index)
-    batch = Batch(
-        user=torch.from_numpy(data.user[rows]),
-        item=torch.from_numpy(data.item[rows]),
-        rating=torch.from_numpy(data.rating[rows]),
+    return Batch(
+        user=torch.as_tensor(user, dtype=torch.int64),
+        item=torch.as_tensor(item, dtype=torch.int64),
+        rating=torch.zeros(B),
         review_tokens=review_tokens,
         review_lengths=review_lengths,
         user_history=index_t[:, :H],
@@ -82,11 +104,6 @@ def make_batch(
         item_history_len=torch.from_numpy((ih >= 0).sum(1).astype(np.int64)),
         trim_reviews=encode != "padded",
     )
-    if target_text:
-        batch.target_tokens, batch.target_lengths = _trimmed(
-            store.tokens[rows], store.lengths[rows]
-        )
-    return batch
 
 
 def random_batches(

@@ -186,6 +186,8 @@ def fit(
     result = TrainResult()
     fit_rows, valid_rows = data.fit_rows, data.valid_rows
     ckpt = Path(out_dir) / CHECKPOINT if out_dir else None
+    if ckpt:
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
     start_epoch, start_step, best_state = 0, 0, None
     if resume and ckpt and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=True)
@@ -308,6 +310,8 @@ def fit(
         raise
     if best_state is not None:
         model.load_state_dict(best_state)
+    if ckpt and result.stopped != "cancelled":
+        ckpt.unlink(missing_ok=True)  # finished: the bundle replaces the resume checkpoint
     model.eval()
     result.seconds = time.perf_counter() - t0
     return result

@@ -81,3 +81,53 @@ def tiny_data():
     from semax.data import DataConfig, prepare
 
     return prepare(tiny_frame(), DataConfig(max_words=16, max_history=4, min_count=1))
+
+
+def write_amazon(df, path):
+    """Write a canonical frame as Amazon 2014 JSON lines."""
+    import json
+
+    with open(path, "w") as f:
+        for r in df.itertuples():
+            f.write(
+                json.dumps(
+                    {
+                        "reviewerID": r.user,
+                        "asin": r.item,
+                        "overall": r.rating,
+                        "reviewText": r.text,
+                        "unixReviewTime": int(r.time),
+                    }
+                )
+                + "\n"
+            )
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A SEMAX bundle trained for one epoch on a tiny corpus, via the CLI: (run folder, data file)."""
+    from semax.cli import main
+
+    folder = tmp_path_factory.mktemp("run")
+    data = write_amazon(tiny_frame(400), folder / "reviews.json")
+    out = folder / "model"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--dim",
+            "8",
+            "--max-words",
+            "16",
+            "--max-history",
+            "4",
+        ]
+    )
+    assert code == 0
+    return out, data

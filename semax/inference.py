@@ -1,0 +1,268 @@
+"""Predictions for people: ratings of user-item pairs "now" (after all the data), top-N items,
+and the what-if queries. Caches make a prediction a few small matrix products.
+
+For SEMAX-family models every review's text embedding y and every user's and item's current
+history state are computed once; other models go through their ordinary `predict(batch)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from semax.batching import assemble
+from semax.data.dataset import ReviewData
+from semax.data.history import NO_REVIEW
+from semax.data.text import tokenize
+from semax.errors import SemaxError
+from semax.model import SEMAX
+
+
+@dataclass
+class Prediction:
+    user: str
+    item: str
+    rating: float  # r_uv, clipped to 1..5
+    raw: float  # r_uv before clipping
+    cold_user: bool  # the user has no trained factor (unseen in the fitting split)
+    cold_item: bool
+    user_history: list[int]  # review ids, oldest first
+    item_history: list[int]
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass
+class TextRating:
+    rating: float  # r_y, clipped
+    raw: float
+    tokens: list[str]  # the words the model read (after the cut), <UNK> shown as the word
+    known: list[bool]  # False where the word is <UNK>
+    alpha: list[float]  # attention weight per token, Eq. 8
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def clip(r: float) -> float:
+    return float(min(5.0, max(1.0, r)))
+
+
+class Recommender:
+    """Answers queries against a trained model and its data."""
+
+    def __init__(self, model: torch.nn.Module, data: ReviewData):
+        self.model = model.eval()
+        self.data = data
+        self.device = next(model.parameters()).device
+        self.user_index = {u: i for i, u in enumerate(data.users)}
+        self.item_index = {v: i for i, v in enumerate(data.items)}
+        reviews = data.reviews
+        self.user_reviews = _timelines(reviews["user"].to_numpy())
+        self.item_reviews = _timelines(reviews["item"].to_numpy())
+        self.H = data.config.max_history
+        self.cached = isinstance(model, SEMAX) and model.cfg.use_text
+        self._review_emb: torch.Tensor | None = None
+        self._states: dict[str, dict[str, torch.Tensor]] = {"user": {}, "item": {}}
+
+    @classmethod
+    def from_bundle(cls, bundle) -> Recommender:
+        return cls(bundle.model, bundle.data)
+
+    # -- names -------------------------------------------------------------------------------
+
+    @property
+    def user_names(self) -> list[str]:
+        return list(self.user_reviews)
+
+    @property
+    def item_names(self) -> list[str]:
+        return list(self.item_reviews)
+
+    def history(self, side: str, name: str) -> np.ndarray:
+        """The most recent H review ids of a user or item, oldest first (empty when unknown)."""
+        timelines = self.user_reviews if side == "user" else self.item_reviews
+        return timelines.get(name, np.zeros(0, dtype=np.int64))[-self.H :]
+
+    # -- caches ------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def review_embeddings(self) -> torch.Tensor:
+        """y for every review in the data, (n_reviews, D3), computed once."""
+        if self._review_emb is None:
+            store, parts = self.data.store, []
+            for i in range(0, len(store.lengths), 2048):
+                tokens = torch.from_numpy(store.tokens[i : i + 2048].astype(np.int64)).to(
+                    self.device
+                )
+                lengths = torch.from_numpy(store.lengths[i : i + 2048].astype(np.int64)).to(
+                    self.device
+                )
+                parts.append(self.model.encode_reviews(tokens, lengths))
+            self._review_emb = torch.cat(parts)
+        return self._review_emb
+
+    @torch.no_grad()
+    def _history_state(
+        self, side: str, hist: np.ndarray, extra: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """h_u (or h_v) for one history of review ids, optionally with new review embeddings
+        appended (the what-if), (D3,)."""
+        emb = self.review_embeddings()[
+            torch.from_numpy(np.asarray(hist, dtype=np.int64)).to(self.device)
+        ]
+        if extra is not None:
+            emb = torch.cat([emb, extra])[-self.H :]
+        encoder = self.model.user_history if side == "user" else self.model.item_history
+        seq = emb if len(emb) else emb.new_zeros(1, emb.size(-1))  # (n, D3); a dummy row when empty
+        index = torch.arange(len(seq), device=self.device).unsqueeze(0)  # (1, n)
+        return encoder(seq, index, torch.tensor([len(emb)], device=self.device))[0]
+
+    def state(self, side: str, name: str) -> torch.Tensor:
+        cache = self._states[side]
+        if name not in cache:
+            cache[name] = self._history_state(side, self.history(side, name))
+        return cache[name]
+
+    @torch.no_grad()
+    def item_states(self) -> torch.Tensor:
+        """h_v of every known item, (n_items_in_data, D3), cached."""
+        names = self.item_names
+        missing = [n for n in names if n not in self._states["item"]]
+        if missing:
+            emb = self.review_embeddings()
+            hist = np.full((len(missing), self.H), NO_REVIEW, dtype=np.int64)
+            for r, name in enumerate(missing):
+                h = self.history("item", name)
+                hist[r, : len(h)] = h
+            hist_t = torch.from_numpy(hist).to(self.device)
+            lens = (hist_t >= 0).sum(1)
+            states = self.model.item_history(emb, hist_t, lens)
+            self._states["item"].update(zip(missing, states, strict=True))
+        return torch.stack([self._states["item"][n] for n in names])
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def _ids(self, user: str, item: str) -> tuple[int, int]:
+        return self.user_index.get(user, 0), self.item_index.get(item, 0)
+
+    @torch.no_grad()
+    def predict(
+        self, user: str, item: str, extra_user_reviews: list[str] | None = None
+    ) -> Prediction:
+        """r_uv for a pair now; `extra_user_reviews` adds hypothetical reviews to the user's history."""
+        uid, vid = self._ids(user, item)
+        uh, ih = self.history("user", user), self.history("item", item)
+        if self.cached:
+            u_t = torch.tensor([uid], device=self.device)
+            v_t = torch.tensor([vid], device=self.device)
+            if extra_user_reviews:
+                h_u = self._history_state("user", uh, self._encode_texts(extra_user_reviews))
+            else:
+                h_u = self.state("user", user)
+            h_v = self.state("item", item)
+            u, v = self.model.factors(u_t, v_t)
+            raw = float(self.model.rate(u, v, h_u.unsqueeze(0), h_v.unsqueeze(0), u_t, v_t)[0][0])
+        else:
+            if extra_user_reviews:
+                raise SemaxError(
+                    f"{type(self.model).__name__} does not read review histories; what-if reviews need a SEMAX model"
+                )
+            raw = float(self._predict_generic(np.array([uid]), np.array([vid]), [uh], [ih])[0])
+        return Prediction(user, item, clip(raw), raw, uid == 0, vid == 0, uh.tolist(), ih.tolist())
+
+    @torch.no_grad()
+    def recommend(self, user: str, top: int = 10, exclude_rated: bool = True) -> list[dict]:
+        """Top-N items for `user` by r_uv, scored in one batched call."""
+        names = self.item_names
+        vids = np.array([self.item_index.get(n, 0) for n in names])
+        uid = self.user_index.get(user, 0)
+        if self.cached:
+            v_t = torch.from_numpy(vids).to(self.device)
+            u_t = torch.full_like(v_t, uid)
+            u, v = self.model.factors(u_t, v_t)
+            h_u = self.state("user", user).expand(len(names), -1)
+            scores = self.model.rate(u, v, h_u, self.item_states(), u_t, v_t)[0].cpu().numpy()
+        else:
+            uh = self.history("user", user)
+            scores = self._predict_generic(
+                np.full(len(names), uid),
+                vids,
+                [uh] * len(names),
+                [self.history("item", n) for n in names],
+            )
+        if exclude_rated:
+            rated = set(self.data.reviews["item"].to_numpy()[self.user_reviews.get(user, [])])
+            keep = np.array([n not in rated for n in names])
+        else:
+            keep = np.ones(len(names), dtype=bool)
+        order = [i for i in np.argsort(-scores, kind="stable") if keep[i]][:top]
+        return [
+            {
+                "item": names[i],
+                "rating": clip(scores[i]),
+                "raw": float(scores[i]),
+                "cold_item": bool(vids[i] == 0),
+            }
+            for i in order
+        ]
+
+    def _predict_generic(self, uids, vids, uh_list, ih_list) -> np.ndarray:
+        H = self.H
+        uh = np.full((len(uids), H), NO_REVIEW, dtype=np.int64)
+        ih = np.full((len(uids), H), NO_REVIEW, dtype=np.int64)
+        for r, (a, b) in enumerate(zip(uh_list, ih_list, strict=True)):
+            uh[r, : len(a)] = a
+            ih[r, : len(b)] = b
+        batch = assemble(self.data.store, uids, vids, uh, ih).to(self.device)
+        return self.model.predict(batch).float().cpu().numpy()
+
+    def _tokens(self, text: str) -> tuple[list[str], torch.Tensor]:
+        words = tokenize(text)[: self.data.config.max_words]
+        ids = self.data.vocab.encode(words, self.data.config.max_words)
+        return words, torch.from_numpy(ids.astype(np.int64)).to(self.device)
+
+    @torch.no_grad()
+    def _encode_texts(self, texts: list[str]) -> torch.Tensor:
+        rows = [self._tokens(t)[1] for t in texts]
+        L = max(max((len(r) for r in rows), default=1), 1)
+        tokens = torch.zeros(len(rows), L, dtype=torch.int64, device=self.device)
+        for i, r in enumerate(rows):
+            tokens[i, : len(r)] = r
+        lengths = torch.tensor([len(r) for r in rows], device=self.device)
+        return self.model.encode_reviews(tokens, lengths)  # (n, D3)
+
+    @torch.no_grad()
+    def rate_text(self, user: str, item: str, text: str) -> TextRating:
+        """The related task on a typed review: r_y and the attention over its words."""
+        if not (isinstance(self.model, SEMAX) and self.model.cfg.related_task):
+            raise SemaxError(
+                "this model has no related task (SEMA and the baselines cannot rate a text)"
+            )
+        words, ids = self._tokens(text)
+        uid, vid = self._ids(user, item)
+        u, v = self.model.factors(
+            torch.tensor([uid], device=self.device), torch.tensor([vid], device=self.device)
+        )
+        tokens = (
+            ids if len(ids) else torch.zeros(1, dtype=torch.int64, device=self.device)
+        ).unsqueeze(0)
+        r_y, _z, alpha = self.model.relate(
+            tokens, torch.tensor([len(ids)], device=self.device), u, v
+        )
+        raw = float(r_y[0])
+        known = [int(i) != 1 for i in ids.tolist()]
+        return TextRating(clip(raw), raw, words, known, alpha[0, : len(words)].tolist())
+
+
+def _timelines(names: np.ndarray) -> dict[str, np.ndarray]:
+    """Review ids of each entity in chronological order (rows are chronological)."""
+    order = np.argsort(names, kind="stable")
+    sorted_names = names[order]
+    starts = np.flatnonzero(np.r_[True, sorted_names[1:] != sorted_names[:-1]])
+    return {
+        sorted_names[s]: ids for s, ids in zip(starts, np.split(order, starts[1:]), strict=True)
+    }

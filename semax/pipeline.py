@@ -1,0 +1,75 @@
+"""Train one model on a review frame and evaluate it on the test split: the path shared by the
+CLI's `train`, the experiments grid and the app's "train a small model now"."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from semax import registry
+from semax.data.dataset import DataConfig, ReviewData, prepare
+from semax.evaluate import report
+from semax.hub import Bundle, bundle_config, model_card, save
+from semax.train import TrainConfig, TrainResult, fit, predict_rows
+
+
+def test_report(model, data: ReviewData) -> tuple[dict, np.ndarray]:
+    rows = data.test_rows
+    pred = predict_rows(model, data, rows)
+    return report(pred, data, rows), pred
+
+
+def train(
+    data: ReviewData,
+    kind: str = "semax",
+    model_overrides: dict | None = None,
+    train_config: TrainConfig | None = None,
+    out_dir: str | Path | None = None,
+    data_source: str = "",
+    resume: bool = False,
+    callback=None,
+    progress: bool = True,
+    command: str | None = None,
+) -> tuple[Bundle, TrainResult]:
+    """Build a `kind` model for `data`, fit it, evaluate it on the test split and (with `out_dir`)
+    save the bundle there."""
+    train_config = train_config or TrainConfig()
+    cfg = registry.config_for(kind, data, **(model_overrides or {}))
+    torch.manual_seed(train_config.seed)
+    model = registry.build(kind, cfg)
+    result = fit(
+        model,
+        data,
+        train_config,
+        out_dir=out_dir,
+        resume=resume,
+        callback=callback,
+        progress=progress,
+    )
+    metrics, _ = test_report(model, data)
+    metrics["valid_rmse"] = result.best_valid_rmse
+    metrics["best_epoch"] = result.best_epoch
+    metrics["train_seconds"] = result.seconds
+    metrics["history"] = result.history
+    command = (
+        command
+        if command is not None
+        else " ".join(shlex.quote(a) for a in ["python", "-m", "semax", *sys.argv[1:]])
+    )
+    config = bundle_config(
+        kind, model, data, train_config.to_dict(), data_source, {"command": command}
+    )
+    bundle = Bundle(kind=kind, model=model, data=data, config=config, metrics=metrics)
+    bundle.card = model_card(bundle)
+    if out_dir:
+        save(bundle, out_dir)
+    return bundle, result
+
+
+def prepare_frame(df: pd.DataFrame, data_config: DataConfig | None = None) -> ReviewData:
+    return prepare(df, data_config or DataConfig())
