@@ -18,9 +18,9 @@ from semax.hub import Bundle, bundle_config, model_card, save
 from semax.train import TrainConfig, TrainResult, fit, predict_rows
 
 
-def test_report(model, data: ReviewData) -> tuple[dict, np.ndarray]:
+def test_report(model, data: ReviewData, batcher=None) -> tuple[dict, np.ndarray]:
     rows = data.test_rows
-    pred = predict_rows(model, data, rows)
+    pred = predict_rows(model, data, rows, batcher=batcher)
     return report(pred, data, rows), pred
 
 
@@ -35,6 +35,7 @@ def train(
     callback=None,
     progress: bool = True,
     command: str | None = None,
+    batcher=None,
 ) -> tuple[Bundle, TrainResult]:
     """Build a `kind` model for `data`, fit it, evaluate it on the test split and (with `out_dir`)
     save the bundle there."""
@@ -50,8 +51,9 @@ def train(
         resume=resume,
         callback=callback,
         progress=progress,
+        batcher=batcher,
     )
-    metrics, _ = test_report(model, data)
+    metrics, result.test_predictions = test_report(model, data, batcher)
     metrics["valid_rmse"] = result.best_valid_rmse
     metrics["best_epoch"] = result.best_epoch
     metrics["train_seconds"] = result.seconds

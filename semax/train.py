@@ -63,6 +63,7 @@ class TrainResult:
     best_valid_rmse: float = math.inf
     seconds: float = 0.0
     stopped: str = "epochs"  # epochs, early, cancelled
+    test_predictions: np.ndarray | None = None  # set by pipeline.train
 
 
 def pick_device(name: str = "auto") -> torch.device:
