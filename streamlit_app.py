@@ -1,7 +1,25 @@
-"""SEMAX Studio: the Streamlit app's router (pages live in pages/)."""
+"""SEMAX Studio: the router. Pages live in pages/; the sidebar's model chooser is shared by all
+of them (studio/state.py). Run with `streamlit run streamlit_app.py`."""
 
 import streamlit as st
 
-st.set_page_config(page_title="SEMAX Studio", layout="wide")
-home = st.Page("pages/home.py", title="SEMAX Studio", icon=":material/home:", default=True)
-st.navigation([home]).run()
+from studio.state import sidebar
+
+st.set_page_config(page_title="SEMAX Studio", page_icon=":material/reviews:", layout="wide")
+
+pages = {
+    "Model": [
+        st.Page("pages/model.py", title="Model", icon=":material/model_training:", default=True),
+    ],
+    "Explore": [
+        st.Page("pages/predictor.py", title="Predictor", icon=":material/online_prediction:"),
+        st.Page("pages/attention.py", title="Attention", icon=":material/visibility:"),
+    ],
+    "Results": [
+        st.Page("pages/errors.py", title="Errors", icon=":material/bar_chart:"),
+        st.Page("pages/beta.py", title="β sensitivity", icon=":material/tune:"),
+    ],
+}
+page = st.navigation(pages)
+sidebar()
+page.run()

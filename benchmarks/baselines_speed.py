@@ -11,7 +11,9 @@ Two runs of the same model (same config, same initial weights, same rating batch
   * the padded reference: `encode="padded"` batches, so every history slot, empty ones included,
     is embedded and convolved over all 94 words, as the public code does.
 A step is the whole training step: building the batch, forward, backward, Adam. Prints one JSON
-object on stdout. Usage: python benchmarks/baselines_speed.py [--steps 20] [--warmup 3]
+object on stdout. The padded reference is slow (seconds a step), so it times fewer steps.
+
+    python benchmarks/baselines_speed.py [--steps 20] [--warmup 3] [--ref-steps 3] [--threads 1]
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--ref-steps", type=int, default=None, help="padded reference steps")
+    parser.add_argument("--ref-steps", type=int, default=3, help="padded reference steps")
+    parser.add_argument("--ref-warmup", type=int, default=1, help="padded reference warm-up")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--d-word", type=int, default=300)
     args = parser.parse_args(argv)
@@ -103,18 +106,19 @@ def main(argv: list[str] | None = None) -> None:
         global_mean=data.global_mean,
     )
     rng = np.random.default_rng(0)
-    n = args.warmup + args.steps
-    timeline = list(timeline_batches(data, data.fit_rows, BATCH, rng))[:n]
+    n, ref_n = args.warmup + args.steps, args.ref_warmup + args.ref_steps
+    timeline = list(timeline_batches(data, data.fit_rows, BATCH, rng))[: max(n, ref_n)]
     shuffled = list(random_batches(data.fit_rows, BATCH, rng))[:n]
-    ref_n = args.warmup + (args.ref_steps or args.steps)
 
     def fresh() -> DeepCoNN:
         torch.manual_seed(0)
         return DeepCoNN(cfg)
 
-    ours, ours_info = steps_per_second(fresh(), data, timeline, "unique", args.warmup)
+    ours, ours_info = steps_per_second(fresh(), data, timeline[:n], "unique", args.warmup)
     ours_random, random_info = steps_per_second(fresh(), data, shuffled, "unique", args.warmup)
-    padded, padded_info = steps_per_second(fresh(), data, timeline[:ref_n], "padded", args.warmup)
+    padded, padded_info = steps_per_second(
+        fresh(), data, timeline[:ref_n], "padded", args.ref_warmup
+    )
     print(
         json.dumps(
             {

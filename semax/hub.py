@@ -1,34 +1,48 @@
 """Model bundles (DESIGN §5): one folder layout, locally and on the Hugging Face Hub.
 
     config.json        kind, every hyperparameter, data source, split cut-offs, package version
-    model.safetensors  weights (never pickled)
+    model.safetensors  weights (never pickled); its metadata repeats the kind
     vocab.json         the word list (id = position; <PAD> = 0, <UNK> = 1)
     ids.json           user and item id maps (id 0 = unknown)
-    reviews.parquet    the reviews the model was trained and tested on (chronological)
-    metrics.json       test MAE/RMSE and the rating-count buckets
-    README.md          the model card
+    reviews.parquet    the reviews the model was trained and tested on (chronological, zstd)
+    metrics.json       test MAE/RMSE, the rating-count buckets and the training curve
+    README.md          the model card (YAML front matter for the Hub, then data, metrics, command,
+                       intended use, limitations, citation)
 
-`load(source)` takes a folder or `owner/name[@revision]`. Loading checks every file, the model
-kind and the tensor shapes (strict) and never unpickles anything.
+`load(source)` takes a folder or `owner/name[@revision]`. Loading checks every file (JSON shapes,
+the model kind, vocabulary and id-map sizes against the config, the tensor shapes with
+`strict=True`, finite weights, the review columns and count against the saved split) and never
+unpickles anything; a folder holding a pickle-capable file (by suffix or by content) is refused.
+
+Hub access goes through `huggingface_hub`, imported only when a repo id is used:
+`download` (`snapshot_download` into the standard cache, `HF_HUB_CACHE` or `cache_dir=`; with
+`HF_HUB_OFFLINE=1` it passes `local_files_only=True` and never touches the network) and `push`
+(`HfApi.create_repo` + `HfApi.upload_folder` of exactly the checked bundle files and a freshly
+generated model card). Every failure is a `BundleError` with a one-line message.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 
 import semax
 from semax import registry
 from semax.data.dataset import DataConfig, ReviewData, prepare
 from semax.data.text import Vocab
-from semax.errors import BundleError
+from semax.errors import BundleError, SemaxError
 
 FILES = (
     "config.json",
@@ -39,10 +53,27 @@ FILES = (
     "metrics.json",
     "README.md",
 )
-PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt", ".joblib", ".npy")
-REPO_ID = re.compile(
-    r"^(?P<repo>[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95})(?:@(?P<rev>[\w./-]{1,200}))?$"
+REVIEW_COLUMNS = ("user", "item", "rating", "text", "time")
+PICKLE_SUFFIXES = (
+    ".pt",
+    ".pth",
+    ".pkl",
+    ".pickle",
+    ".bin",
+    ".ckpt",
+    ".joblib",
+    ".npy",
+    ".npz",
 )
+LIBRARY_NAME = "semax-studio"
+LICENSE = "mit"
+PAPER = "Wang et al., SEMAX: Multi-Task Learning for Improving Recommendations, IEEE Access 2019"
+
+# Hub names: letters, digits, `_`, `-`, `.`; start and end alphanumeric; no `--` or `..`.
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
+REPO_ID = re.compile(rf"^(?P<repo>{_NAME}/{_NAME})(?:@(?P<rev>.*))?$", re.ASCII)
+# Branches, tags, commit shas and refs/pr/N: slash-separated parts of safe characters.
+REVISION = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$", re.ASCII)
 
 
 @dataclass
@@ -70,7 +101,7 @@ def bundle_config(
     data_source: str = "",
     extra: dict | None = None,
 ) -> dict:
-    return {
+    config = {
         "kind": kind,
         "model": model.cfg.to_dict(),
         "data": data.config.to_dict(),
@@ -78,8 +109,32 @@ def bundle_config(
         "data_source": str(data_source),
         "cutoffs": data.cutoffs(),
         "semax_version": semax.__version__,
-        **(extra or {}),
     }
+    synthetic = _synthetic_source(data_source)
+    if synthetic:
+        config["synthetic"] = synthetic
+    return {**config, **(extra or {})}
+
+
+def _synthetic_source(data_source) -> dict | None:
+    """The corpus `semax demo-data` wrote (it leaves `<stem>.truth.json` next to it): its size and
+    seed, so the model card can say the data is synthetic even after the file is gone."""
+    if not data_source or "://" in str(data_source):
+        return None
+    try:
+        from semax.data.synthetic import truth_path
+
+        truth = json.loads(truth_path(data_source).read_text())
+        return {
+            "generator": "semax demo-data",
+            "n_reviews": truth["n_reviews"],
+            "seed": truth["seed"],
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+# ------------------------------------------------------------------------------------- saving
 
 
 def save(bundle: Bundle, folder: str | Path) -> Path:
@@ -89,22 +144,82 @@ def save(bundle: Bundle, folder: str | Path) -> Path:
     data = bundle.data
     (folder / "config.json").write_text(json.dumps(bundle.config, indent=2, default=float))
     state = {k: v.detach().cpu().contiguous() for k, v in bundle.model.state_dict().items()}
-    save_file(state, str(folder / "model.safetensors"), metadata={"kind": bundle.kind})
+    save_file(
+        state,
+        str(folder / "model.safetensors"),
+        metadata={"kind": bundle.kind, "format": "pt", "library": LIBRARY_NAME},
+    )
     (folder / "vocab.json").write_text(json.dumps(data.vocab.words))
     (folder / "ids.json").write_text(json.dumps({"users": data.users, "items": data.items}))
-    data.reviews.to_parquet(folder / "reviews.parquet", index=False)
+    data.reviews.to_parquet(folder / "reviews.parquet", index=False, compression="zstd")
     (folder / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=float))
-    (folder / "README.md").write_text(bundle.card or f"# {bundle.kind}\n")
+    (folder / "README.md").write_text(bundle.card or model_card(bundle))
     return folder
 
 
-def _read_json(folder: Path, name: str):
+# ------------------------------------------------------------------------------------- loading
+
+
+def _read_json(folder: Path, name: str, kind: type | None = None):
     try:
-        return json.loads((folder / name).read_text())
+        value = json.loads((folder / name).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise BundleError(
             f"{folder / name}: not valid JSON ({exc.msg}, line {exc.lineno})"
         ) from None
+    except UnicodeDecodeError:
+        raise BundleError(f"{folder / name}: not UTF-8 text") from None
+    if kind is not None and not isinstance(value, kind):
+        raise BundleError(f"{folder / name}: expected a JSON {kind.__name__}")
+    return value
+
+
+def _looks_pickled(path: Path) -> bool:
+    """A pickle stream (PROTO opcode 0x80 + protocol 2..5) or a zip archive (torch.save)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head == b"PK\x03\x04"
+
+
+def _check_files(folder: Path) -> None:
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        raise BundleError(f"{folder}: missing {', '.join(missing)}")
+    others = [p for p in folder.iterdir() if p.name not in FILES and p.is_file()]
+    pickled = sorted(
+        p.name for p in others if p.suffix.lower() in PICKLE_SUFFIXES or _looks_pickled(p)
+    )
+    if pickled:
+        raise BundleError(
+            f"{folder}: refusing a bundle with pickle-capable files: {', '.join(pickled)}"
+        )
+
+
+def _string_list(value, what: str, folder: Path, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        raise BundleError(f"{folder / name}: {what} must be a list of strings")
+    if len(set(value)) != len(value):
+        raise BundleError(f"{folder / name}: {what} has duplicate entries")
+    return value
+
+
+def _load_weights(path: Path, kind: str) -> dict[str, torch.Tensor]:
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            saved_kind = (f.metadata() or {}).get("kind")
+            state = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BundleError(f"{path}: unreadable weights ({detail})") from None
+    if saved_kind is not None and saved_kind != kind:
+        raise BundleError(f"{path}: weights of kind {saved_kind!r} but config.json says {kind!r}")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise BundleError(f"{path}: weights contain NaN or infinite values ({', '.join(bad[:3])})")
+    return state
 
 
 def load_folder(folder: str | Path, source: str | None = None) -> Bundle:
@@ -112,146 +227,593 @@ def load_folder(folder: str | Path, source: str | None = None) -> Bundle:
     folder = Path(folder)
     if not folder.is_dir():
         raise BundleError(f"no such model folder: {folder}")
-    missing = [name for name in FILES if not (folder / name).is_file()]
-    if missing:
-        raise BundleError(f"{folder}: missing {', '.join(missing)}")
-    pickled = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
-    if pickled:
-        raise BundleError(
-            f"{folder}: refusing a bundle with pickle-capable files: {', '.join(pickled)}"
-        )
-    config = _read_json(folder, "config.json")
+    _check_files(folder)
+    config = _read_json(folder, "config.json", dict)
     name = config.get("kind")
-    if name not in registry.kind_names():
-        raise BundleError(f"{folder / 'config.json'}: unknown model kind {name!r}")
-    model_cfg = registry.config_from_dict(name, config.get("model", {}))
-    words = _read_json(folder, "vocab.json")
-    ids = _read_json(folder, "ids.json")
-    if not isinstance(words, list) or words[:2] != ["<PAD>", "<UNK>"]:
+    if not isinstance(name, str) or name not in registry.kind_names():
+        raise BundleError(
+            f"{folder / 'config.json'}: unknown model kind {name!r} (known: {', '.join(registry.kind_names())})"
+        )
+    model_values = config.get("model")
+    if not isinstance(model_values, dict):
+        raise BundleError(f"{folder / 'config.json'}: 'model' must be an object of hyperparameters")
+    model_cfg = registry.config_from_dict(name, model_values)
+    try:
+        data_config = DataConfig(**config.get("data", {}))
+    except TypeError as exc:
+        raise BundleError(f"{folder / 'config.json'}: bad 'data' settings ({exc})") from None
+    words = _string_list(_read_json(folder, "vocab.json"), "the vocabulary", folder, "vocab.json")
+    if words[:2] != ["<PAD>", "<UNK>"]:
         raise BundleError(
             f"{folder / 'vocab.json'}: expected a word list starting with <PAD>, <UNK>"
         )
-    for key, size in (
-        ("n_words", len(words)),
-        ("n_users", len(ids.get("users", []))),
-        ("n_items", len(ids.get("items", []))),
-    ):
+    ids = _read_json(folder, "ids.json", dict)
+    users = _string_list(ids.get("users"), "'users'", folder, "ids.json")
+    items = _string_list(ids.get("items"), "'items'", folder, "ids.json")
+    for key, size in (("n_words", len(words)), ("n_users", len(users)), ("n_items", len(items))):
         if hasattr(model_cfg, key) and getattr(model_cfg, key) != size:
+            source_file = "vocab.json" if key == "n_words" else "ids.json"
             raise BundleError(
-                f"{folder}: config.json says {key}={getattr(model_cfg, key)} but the vocab/id files hold {size}"
+                f"{folder}: config.json says {key}={getattr(model_cfg, key)} but {source_file} holds {size}"
             )
-    try:
-        state = load_file(str(folder / "model.safetensors"))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise BundleError(f"{folder / 'model.safetensors'}: unreadable weights ({exc})") from None
+    state = _load_weights(folder / "model.safetensors", name)
     model = registry.build(name, model_cfg)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()
-        detail = " ".join(line.strip() for line in first[1:3]) if len(first) > 1 else first[0]
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        detail = " ".join(lines[1:3]) if len(lines) > 1 else lines[0]
         raise BundleError(
             f"{folder / 'model.safetensors'}: weights do not match the config: {detail}"
         ) from None
     model.eval()
+    reviews = _read_reviews(folder, config)
     try:
-        reviews = pd.read_parquet(folder / "reviews.parquet")
-    except Exception as exc:  # pyarrow raises several types for a broken file
+        data = prepare(reviews, data_config, vocab=Vocab(words), users=users, items=items)
+    except (ValueError, TypeError, KeyError) as exc:
         raise BundleError(
-            f"{folder / 'reviews.parquet'}: unreadable ({type(exc).__name__})"
+            f"{folder / 'reviews.parquet'}: cannot prepare the reviews ({exc})"
         ) from None
-    data = prepare(
-        reviews,
-        DataConfig(**config.get("data", {})),
-        vocab=Vocab(words),
-        users=ids["users"],
-        items=ids["items"],
-    )
     return Bundle(
         kind=name,
         model=model,
         data=data,
         config=config,
-        metrics=_read_json(folder, "metrics.json"),
-        card=(folder / "README.md").read_text(),
+        metrics=_read_json(folder, "metrics.json", dict),
+        card=(folder / "README.md").read_text(encoding="utf-8", errors="replace"),
         source=source or str(folder),
     )
 
 
+def _read_reviews(folder: Path, config: dict) -> pd.DataFrame:
+    path = folder / "reviews.parquet"
+    try:
+        reviews = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        raise BundleError(f"{path}: unreadable ({type(exc).__name__})") from None
+    absent = [c for c in REVIEW_COLUMNS if c not in reviews.columns]
+    if absent:
+        raise BundleError(f"{path}: missing columns {', '.join(absent)}")
+    n = (config.get("cutoffs") or {}).get("n")
+    if isinstance(n, int) and n != len(reviews):
+        raise BundleError(
+            f"{path}: holds {len(reviews)} reviews but config.json's split was made on {n}"
+        )
+    if len(reviews) == 0:
+        raise BundleError(f"{path}: no reviews")
+    return reviews
+
+
+# ------------------------------------------------------------------------------- the Hub: ids
+
+
 def parse_repo_id(source: str) -> tuple[str, str | None]:
     """`owner/name[@revision]` -> (repo_id, revision); anything else is a BundleError."""
+    source = str(source)
     m = REPO_ID.match(source)
-    if not m or ".." in source or source.startswith(("/", ".")) or "\\" in source:
-        raise BundleError(
-            f"not a model folder and not a Hub repo id (owner/name[@revision]): {source!r}"
-        )
-    return m["repo"], m["rev"]
+    if not m or "\\" in source or ".." in m["repo"] or "--" in m["repo"]:
+        raise BundleError(f"not a Hub repo id (OWNER/NAME[@REVISION]): {source!r}")
+    revision = m["rev"]
+    if revision is not None:
+        check_revision(revision)
+    return m["repo"], revision
 
 
-def download(repo_id: str, revision: str | None = None) -> Path:
-    """Fetch a bundle from the Hub into its cache (offline with HF_HUB_OFFLINE=1: cache only)."""
-    from huggingface_hub import constants, snapshot_download
+def check_revision(revision: str) -> str:
+    """A branch, tag, commit sha or refs/pr/N; no `..`, no leading `/`, no backslashes."""
+    if (
+        not REVISION.match(revision or "")
+        or ".." in revision
+        or len(revision) > 200
+        or revision.endswith((".lock", "."))
+    ):
+        raise BundleError(f"not a valid Hub revision (branch, tag or commit): {revision!r}")
+    return revision
+
+
+def _looks_like_path(source: str) -> bool:
+    return (
+        source.startswith(("/", ".", "~"))
+        or "\\" in source
+        or source.count("/") != 1
+        or os.sep != "/"
+        and os.sep in source
+    )
+
+
+# ------------------------------------------------------------------------ the Hub: download
+
+
+def _hub_error(exc: Exception, what: str, offline: bool, cache: str) -> BundleError:
     from huggingface_hub.errors import (
-        HfHubHTTPError,
+        GatedRepoError,
+        HFValidationError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
 
+    if isinstance(exc, RevisionNotFoundError):
+        return BundleError(f"{what}: no such revision on the Hub")
+    if isinstance(exc, GatedRepoError):
+        return BundleError(f"{what}: the repo is gated; accept its terms and log in (HF_TOKEN)")
+    if isinstance(exc, RepositoryNotFoundError):
+        return BundleError(
+            f"{what}: no such model repo on the Hub (or it is private: set HF_TOKEN or run `hf auth login`)"
+        )
+    if isinstance(exc, LocalEntryNotFoundError) and offline:
+        return BundleError(
+            f"{what}: not in the local Hub cache {cache} and HF_HUB_OFFLINE=1 forbids downloading"
+        )
+    if isinstance(exc, HFValidationError):
+        return BundleError(f"{what}: not a valid Hub repo id or revision")
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return BundleError(f"{what}: cannot download from the Hub ({type(exc).__name__}: {first})")
+
+
+def download(
+    repo_id: str,
+    revision: str | None = None,
+    cache_dir: str | Path | None = None,
+    token: str | None = None,
+) -> Path:
+    """Fetch a bundle from the Hub into its cache and return the snapshot folder.
+
+    Only the bundle's files are fetched. The cache is `cache_dir`, else `HF_HUB_CACHE` (the
+    standard layout `models--owner--name/{refs,snapshots}`); with `HF_HUB_OFFLINE=1` only the
+    cache is read (`local_files_only=True`)."""
+    from huggingface_hub import constants, snapshot_download
+
+    repo_id, rev = parse_repo_id(repo_id if revision is None else f"{repo_id}@{revision}")
+    offline = bool(constants.HF_HUB_OFFLINE)
+    cache = str(cache_dir or constants.HF_HUB_CACHE)
+    what = repo_id + (f"@{rev}" if rev else "")
     try:
         path = snapshot_download(
-            repo_id=repo_id, revision=revision, local_files_only=bool(constants.HF_HUB_OFFLINE)
+            repo_id=repo_id,
+            revision=rev,
+            cache_dir=cache_dir,
+            token=token,
+            local_files_only=offline,
+            allow_patterns=list(FILES),
+            library_name=LIBRARY_NAME,
+            library_version=semax.__version__,
         )
-    except (
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-        HfHubHTTPError,
-        OSError,
-    ) as exc:
-        where = "in the local Hub cache (offline)" if constants.HF_HUB_OFFLINE else "on the Hub"
-        raise BundleError(
-            f"cannot get {repo_id}{'@' + revision if revision else ''} {where}: {type(exc).__name__}"
-        ) from None
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # network, auth, cache: one line, never a traceback
+        raise _hub_error(exc, what, offline, cache) from None
     return Path(path)
 
 
-def load(source: str | Path) -> Bundle:
+def load(
+    source: str | Path, cache_dir: str | Path | None = None, token: str | None = None
+) -> Bundle:
     """Load a bundle from a folder, or from the Hub by `owner/name[@revision]`."""
-    path = Path(source)
-    if path.exists():
+    text = str(source)
+    path = Path(text).expanduser()
+    if path.is_dir():
         return load_folder(path)
-    repo_id, revision = parse_repo_id(str(source))
-    return load_folder(download(repo_id, revision), source=str(source))
+    if path.exists():
+        raise BundleError(f"{text}: a model is a bundle folder (or a Hub repo id), not a file")
+    if _looks_like_path(text.split("@", 1)[0]):
+        raise BundleError(f"no such model folder: {text} (a Hub repo id is OWNER/NAME[@REVISION])")
+    try:
+        repo_id, revision = parse_repo_id(text)
+    except BundleError:
+        raise BundleError(
+            f"no such model folder, and not a Hub repo id (OWNER/NAME[@REVISION]): {text!r}"
+        ) from None
+    folder = download(repo_id, revision, cache_dir=cache_dir, token=token)
+    return load_folder(folder, source=text)
 
 
-def model_card(bundle: Bundle) -> str:
-    """A short model card: data, metrics, training command, intended use and limitations."""
+# ---------------------------------------------------------------------------- the Hub: push
+
+
+def push(
+    folder: str | Path,
+    repo_id: str,
+    *,
+    private: bool = False,
+    branch: str | None = None,
+    token: str | None = None,
+    commit_message: str | None = None,
+) -> dict:
+    """Check the bundle in `folder`, regenerate its model card and upload it to `repo_id`.
+
+    The repo is created if needed (`HfApi.create_repo(exist_ok=True)`); the upload is one
+    commit of exactly the bundle files (`HfApi.upload_folder`), on `branch` (created from the
+    default branch if missing) or the default branch. The local folder is not modified."""
+    repo, rev = parse_repo_id(repo_id)
+    if rev and branch and rev != branch:
+        raise BundleError(f"two branches given: {repo_id!r} and --branch {branch!r}")
+    branch = check_revision(branch or rev) if (branch or rev) else None
+    bundle = load_folder(folder)  # never push a broken bundle
+
+    from huggingface_hub import HfApi, constants, get_token
+
+    if constants.HF_HUB_OFFLINE:
+        raise SemaxError("HF_HUB_OFFLINE=1: cannot push to the Hub while offline")
+    token = token or get_token()
+    if not token:
+        raise SemaxError("no Hugging Face token: set HF_TOKEN or run `hf auth login`")
+    card = model_card(bundle, repo_id=repo)
+    api = HfApi(token=token, library_name=LIBRARY_NAME, library_version=semax.__version__)
+    folder = Path(folder)
+    with tempfile.TemporaryDirectory(prefix="semax-push-") as tmp:
+        stage = Path(tmp)
+        for name in FILES:
+            if name != "README.md":
+                _link_or_copy(folder / name, stage / name)
+        (stage / "README.md").write_text(card, encoding="utf-8")
+        try:
+            url = api.create_repo(repo_id=repo, private=private, exist_ok=True, repo_type="model")
+            if branch:
+                api.create_branch(repo_id=repo, branch=branch, exist_ok=True, repo_type="model")
+            commit = api.upload_folder(
+                repo_id=repo,
+                folder_path=stage,
+                repo_type="model",
+                revision=branch,
+                commit_message=commit_message
+                or f"Upload {bundle.kind} bundle (SEMAX Studio {semax.__version__})",
+            )
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # auth, network, quota: one line
+            raise _push_error(exc, repo) from None
+    return {
+        "repo_id": repo,
+        "branch": branch or "main",
+        "private": private,
+        "kind": bundle.kind,
+        "url": str(url),
+        "commit_url": str(getattr(commit, "commit_url", commit)),
+        "files": list(FILES),
+    }
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def _push_error(exc: Exception, repo: str) -> SemaxError:
+    from huggingface_hub.errors import HfHubHTTPError
+
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(exc, HfHubHTTPError) and status in (401, 403):
+        return SemaxError(
+            f"cannot push to {repo}: not authorized (HTTP {status}); check HF_TOKEN or `hf auth login` and that the token can write"
+        )
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return SemaxError(f"cannot push to {repo}: {type(exc).__name__}: {first}")
+
+
+# -------------------------------------------------------------------------------- model card
+
+
+def dataset_stats(bundle: Bundle) -> dict:
+    """Counts for the model card: reviews, users, items, split sizes and dates, ratings, words."""
+    cfg, data = bundle.config, bundle.data
+    cut = cfg.get("cutoffs") or data.cutoffs()
+    reviews = data.reviews
+    ratings = reviews["rating"].round().astype(int).value_counts().sort_index()
+    lengths = data.store.lengths
+    stats = {
+        "reviews": int(len(reviews)),
+        "users": int(reviews["user"].nunique()),
+        "items": int(reviews["item"].nunique()),
+        "users_with_factor": len(data.users) - 1,
+        "items_with_factor": len(data.items) - 1,
+        "vocabulary": len(data.vocab),
+        "mean_rating": float(reviews["rating"].mean()),
+        "ratings": {int(k): int(v) for k, v in ratings.items()},
+        "words_read_mean": float(lengths.mean()) if len(lengths) else 0.0,
+        "cut_share": float((lengths >= data.config.max_words).mean()) if len(lengths) else 0.0,
+        "split": {},
+    }
+    for name in ("fit", "valid", "test"):
+        stats["split"][name] = {
+            "n": int(cut.get(f"n_{name}", 0)),
+            "first": _date(cut.get(f"{name}_time_min")),
+            "last": _date(cut.get(f"{name}_time_max")),
+        }
+    return stats
+
+
+def _date(t) -> str:
+    if t is None:
+        return ""
+    try:
+        return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError, TypeError):
+        return ""
+
+
+def _num(x, digits: int = 4) -> str:
+    if isinstance(x, bool) or not isinstance(x, int | float) or math.isnan(x):
+        return "–"
+    return f"{x:.{digits}f}" if isinstance(x, float) else str(x)
+
+
+def _pct(x) -> str:
+    return (
+        _num(x * 100, 1) + " %" if isinstance(x, int | float) and not isinstance(x, bool) else "–"
+    )
+
+
+def _round(x, digits: int = 4):
+    return round(x, digits) if isinstance(x, float) and math.isfinite(x) else None
+
+
+def _yaml(value) -> str:
+    """A YAML scalar: JSON strings and numbers are valid YAML."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "null"
+    return json.dumps(value)
+
+
+def _data_description(cfg: dict) -> tuple[str, str]:
+    """(dataset name, one-sentence description)."""
+    source = str(cfg.get("data_source", "") or "")
+    name = source.rstrip("/").rsplit("/", 1)[-1] or "unknown data"
+    syn = cfg.get("synthetic")
+    if syn:
+        return name, (
+            f"the project's **synthetic** review corpus (`python -m semax demo-data --reviews "
+            f"{syn.get('n_reviews')} --seed {syn.get('seed')}`): made-up users, items and reviews "
+            "with planted sentiment and aspect words, no real people"
+        )
+    if source.startswith("hf://"):
+        return name, f"`{source}` from the Hugging Face Hub"
+    return name, f"`{name}`"
+
+
+def model_card(bundle: Bundle, repo_id: str | None = None) -> str:
+    """The model card (README.md): Hub metadata, data statistics, metrics overall and by
+    rating-count bucket, the training command and settings, usage, intended use, limitations
+    and the SEMAX citation."""
     cfg, m = bundle.config, bundle.metrics
-    cut = cfg.get("cutoffs", {})
+    kind = bundle.kind
+    title = repo_id or f"{kind} — SEMAX Studio model"
+    data_name, data_text = _data_description(cfg)
+    stats = dataset_stats(bundle)
+    summary = getattr(registry.KINDS.get(kind), "summary", "")
+    model_cfg = cfg.get("model", {})
+    train_cfg = cfg.get("train", {})
+    split = stats["split"]
+    tags = ["recommender-system", "rating-prediction", "review-based", "semax", "pytorch", kind]
+    if cfg.get("synthetic"):
+        tags.append("synthetic-data")
     lines = [
-        f"# {bundle.kind} — SEMAX Studio model",
+        "---",
+        f"library_name: {LIBRARY_NAME}",
+        f"license: {LICENSE}",
+        "tags:",
+        *[f"- {_yaml(t)}" for t in dict.fromkeys(tags)],
+        "metrics:",
+        "- mae",
+        "- rmse",
+        "model-index:",
+        f"- name: {_yaml(title)}",
+        "  results:",
+        "  - task:",
+        "      type: rating-prediction",
+        "      name: Rating prediction",
+        "    dataset:",
+        f"      name: {_yaml(data_name)}",
+        f"      type: {_yaml(data_name)}",
+        "      split: chronological test (last 20%)",
+        "    metrics:",
+        f"    - type: mae\n      value: {_yaml(_round(m.get('mae')))}\n      name: Test MAE",
+        f"    - type: rmse\n      value: {_yaml(_round(m.get('rmse')))}\n      name: Test RMSE",
+        "---",
         "",
-        f"Trained with SEMAX Studio {cfg.get('semax_version', '?')} on `{Path(str(cfg.get('data_source', '?'))).name}`:"
-        f" {cut.get('n', '?')} ratings, chronological split {cut.get('n_fit', '?')} fit / {cut.get('n_valid', '?')} validation / {cut.get('n_test', '?')} test.",
+        f"# {title}",
+        "",
+        f"A **{kind}** model trained with SEMAX Studio {cfg.get('semax_version', '?')}: review-based rating prediction after Wang et al., "
+        '"SEMAX: Multi-Task Learning for Improving Recommendations" (IEEE Access 2019).'
+        + (f" {summary}." if summary else ""),
+        "",
+        "The files are plain data: weights in `model.safetensors`, vocabulary and id maps in JSON, the"
+        " reviews in Parquet. Nothing is pickled; loading checks the model kind, the vocabulary and"
+        " id-map sizes and every tensor shape.",
+        "",
+        "## Data",
+        "",
+        f"Trained on {data_text}.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| reviews (= ratings) | {stats['reviews']:,} |",
+        f"| users / items | {stats['users']:,} / {stats['items']:,} |",
+        f"| users / items with a trained factor (seen in the fitting split) | {stats['users_with_factor']:,} / {stats['items_with_factor']:,} |",
+        f"| mean rating | {stats['mean_rating']:.3f} |",
+        "| ratings 1 / 2 / 3 / 4 / 5 | "
+        + " / ".join(f"{stats['ratings'].get(r, 0):,}" for r in range(1, 6))
+        + " |",
+        f"| vocabulary (words seen ≥ {cfg.get('data', {}).get('min_count', '?')} times in the fitting split) | {stats['vocabulary']:,} |",
+        f"| words read per review (cut at {cfg.get('data', {}).get('max_words', '?')}) | {stats['words_read_mean']:.1f} mean, {stats['cut_share']:.0%} cut |",
+        "",
+        "Chronological split (nothing from the future is used to predict the past):",
+        "",
+        "| split | ratings | from | to |",
+        "|---|---|---|---|",
+        *[
+            f"| {label} | {split[key]['n']:,} | {split[key]['first']} | {split[key]['last']} |"
+            for key, label in (
+                ("fit", "fit (training)"),
+                ("valid", "validation (early stopping)"),
+                ("test", "test"),
+            )
+        ],
+        "",
+        "## Metrics",
         "",
         "| split | n | MAE | RMSE |",
         "|---|---|---|---|",
-        f"| test | {m.get('n', '?')} | {m.get('mae', float('nan')):.4f} | {m.get('rmse', float('nan')):.4f} |",
-        f"| validation (early stopping) | {cut.get('n_valid', '?')} | | {m.get('valid_rmse', float('nan')):.4f} |",
+        f"| test | {m.get('n', '–')} | {_num(m.get('mae'))} | {_num(m.get('rmse'))} |",
+        f"| validation (best epoch {m.get('best_epoch', '–')}) | {split['valid']['n']} | | {_num(m.get('valid_rmse'))} |",
         "",
-        "## Training command",
+        f"Test ratings by a cold-start user: {_pct(m.get('cold_user_share'))};"
+        f" of a cold-start item: {_pct(m.get('cold_item_share'))}.",
         "",
-        f"```\n{cfg.get('command', '')}\n```",
+    ]
+    by_user, by_item = m.get("by_user") or [], m.get("by_item") or []
+    if by_user and by_item and len(by_user) == len(by_item):
+        lines += [
+            "Test error by the number of training ratings of the rating's user and of its item:",
+            "",
+            "| training ratings | user n | user MAE | user RMSE | item n | item MAE | item RMSE |",
+            "|---|---|---|---|---|---|---|",
+            *[
+                f"| {bu.get('bucket')} | {bu.get('n')} | {_num(bu.get('mae'))} | {_num(bu.get('rmse'))}"
+                f" | {bi.get('n')} | {_num(bi.get('mae'))} | {_num(bi.get('rmse'))} |"
+                for bu, bi in zip(by_user, by_item, strict=True)
+            ],
+            "",
+        ]
+    history = m.get("history") or []
+    if history:
+        lines += [
+            "Training curve:",
+            "",
+            "| epoch | train loss | validation RMSE | seconds |",
+            "|---|---|---|---|",
+            *[
+                f"| {h.get('epoch')} | {_num(h.get('train_loss'))} | {_num(h.get('valid_rmse'))} | {_num(h.get('seconds'), 1)} |"
+                for h in history
+            ],
+            "",
+        ]
+    settings = {
+        k: model_cfg[k]
+        for k in (
+            "d_factor",
+            "d_word",
+            "d_text",
+            "d_attn",
+            "d_hidden",
+            "beta",
+            "lam",
+            "dropout",
+            "use_text",
+            "pooling",
+        )  # fmt: skip
+        if k in model_cfg
+    }
+    settings.update(
+        {
+            k: train_cfg[k]
+            for k in ("epochs", "batch_size", "lr", "optimizer", "batching", "seed")
+            if k in train_cfg
+        }
+    )
+    settings.update(
+        {
+            k: cfg.get("data", {})[k]
+            for k in ("max_words", "max_history", "min_count")
+            if k in cfg.get("data", {})
+        }
+    )
+    load_name = repo_id or "OWNER/NAME"
+    user, item = _example_pair(bundle)
+    lines += [
+        "## Training",
         "",
-        "## Intended use and limitations",
+        "```",
+        str(cfg.get("command") or "(not recorded)"),
+        "```",
         "",
-        "Research and teaching: studying review-based rating prediction. Ratings of users or items unseen in"
-        " training fall back to a shared 'unknown' factor and their review history; such cold-start predictions"
-        " are flagged. Review text is user-generated and may contain anything.",
+        "Settings: "
+        + ", ".join(f"`{k}={v}`" for k, v in settings.items())
+        + f". Training took {_num(m.get('train_seconds'), 0)} s.",
+        "",
+        "## Usage",
+        "",
+        "With SEMAX Studio installed:",
+        "",
+        "```",
+        f"python -m semax predict --model {load_name} --user {user} --item {item}",
+        f"python -m semax recommend --model {load_name} --user {user} --top 10",
+        f"python -m semax evaluate --model {load_name}",
+        "```",
+        "",
+        "```python",
+        "from semax import hub",
+        "from semax.inference import Recommender",
+        "",
+        f'rec = Recommender.from_bundle(hub.load("{load_name}"))  # or a local folder',
+        f'print(rec.predict("{user}", "{item}").rating)',
+        "```",
+        "",
+        "With `HF_HUB_OFFLINE=1` the model loads from the local Hugging Face cache only.",
+        "",
+        "## Intended use",
+        "",
+        "Research and teaching: studying review-based rating prediction, multi-task learning with"
+        " an attention-based related task, and the SEMAX paper's claims. It predicts how a user"
+        " would rate an item from the ids and the two review histories, and (SEMAX) which words of"
+        " a review carry its rating.",
+        "",
+        "## Limitations",
+        "",
+        "- The model only knows the users, items and words of its training data. Users or items"
+        " unseen in the fitting split share one 'unknown' factor and rely on their review history;"
+        " such cold-start predictions are flagged and are less accurate (see the bucket table).",
+        "- Accuracy is measured on one chronological split of one dataset; it does not transfer"
+        " to other domains, languages or time periods.",
+        "- Review text is user-generated and may contain personal data or offensive content;"
+        " the model can reproduce biases present in the reviews and ratings.",
+        "- Attention weights show what the related task looked at, not a causal explanation.",
+        "- Not for decisions that affect people (credit, jobs, moderation).",
+    ]
+    if cfg.get("synthetic"):
+        lines.append(
+            "- Trained on synthetic data: a demonstration of the method, not a model of real shoppers."
+        )
+    lines += [
         "",
         "## Citation",
         "",
-        "Wang et al., SEMAX: Multi-Task Learning for Improving Recommendations, IEEE Access 2019.",
+        PAPER + ".",
+        "",
+        "```bibtex",
+        "@article{wang2019semax,",
+        "  title   = {{SEMAX}: Multi-Task Learning for Improving Recommendations},",
+        "  author  = {Wang and others},",
+        "  journal = {IEEE Access},",
+        "  year    = {2019}",
+        "}",
+        "```",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _example_pair(bundle: Bundle) -> tuple[str, str]:
+    users, items = bundle.data.users, bundle.data.items
+    return (users[1] if len(users) > 1 else "USER"), (items[1] if len(items) > 1 else "ITEM")

@@ -46,6 +46,7 @@ class SemaxConfig:
     biases: bool = True  # user and item biases on r_uv (an addition to the paper)
     use_text: bool = True  # False: the no-text ablation (ids, biases and MLP only)
     pooling: str = "attention"  # "attention" (Eq. 7-9) or "mean" (ablation)
+    share_encoder: bool = False  # one review LSTM for both tasks (the paper shares only X)
     kind: str = "semax"
 
     @property
@@ -99,20 +100,21 @@ def run_lstm(
     never changes the state at a real step, so the result is exact. `n_buckets=0` runs all rows
     over all T steps."""
     n = x.size(0)
-    out = x.new_zeros(n, lstm.hidden_size)
-    if n == 0:
-        return out
     if n_buckets == 0:
         states, _ = lstm(x)  # (N, T, D3)
         return last_state(states, lengths)
+    out = None  # allocated with the LSTM's output dtype (bf16 under autocast)
     order = torch.argsort(lengths)
-    for chunk in torch.tensor_split(order, min(n_buckets, n)):
-        steps = int(lengths[chunk].max())
+    for chunk in torch.tensor_split(order, max(min(n_buckets, n), 1)):
+        steps = int(lengths[chunk].max()) if len(chunk) else 0
         if steps == 0:
             continue
         states, _ = lstm(x[chunk, :steps])  # (n_b, steps, D3)
-        out[chunk] = last_state(states, lengths[chunk])
-    return out
+        last = last_state(states, lengths[chunk])
+        if out is None:
+            out = last.new_zeros(n, lstm.hidden_size)
+        out[chunk] = last
+    return out if out is not None else x.new_zeros(n, lstm.hidden_size)
 
 
 class ReviewEncoder(nn.Module):
@@ -214,7 +216,8 @@ class SEMAX(nn.Module):
             self.user_history = HistoryEncoder(cfg)  # Eq. 13
             self.item_history = HistoryEncoder(cfg)  # Eq. 14
         if cfg.related_task:
-            self.related_encoder = ReviewEncoder(cfg)  # Eq. 1-6 (own LSTM; only X is shared)
+            # Eq. 1-6: its own LSTM (only X is shared), unless share_encoder
+            self.related_encoder = self.review_encoder if cfg.share_encoder else ReviewEncoder(cfg)
             self.related = RelatedTask(cfg)  # Eq. 7-11
         self.reset_parameters()
 

@@ -92,7 +92,7 @@ def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
         (["train", "--data", "DATA", "--out", "X", "--epochs", "0"], "--epochs must be at least 1"),
         (["train", "--data", "DATA", "--out", "X", "--beta", "2"], "--beta must be in [0, 1]"),
         (["train", "--data", "MISSING", "--out", "X"], "MISSING"),
-        (["evaluate", "--model", "no/such/folder"], "not a model folder"),
+        (["evaluate", "--model", "no/such/folder"], "no such model folder"),
         (["predict", "--model", "MISSING", "--user", "u", "--item", "i"], "MISSING"),
         (["recommend", "--model", "RUN", "--user", "u1", "--top", "0"], "--top must be at least 1"),
     ],

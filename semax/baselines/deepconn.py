@@ -4,7 +4,7 @@ Recommendation", WSDM 2017.
 Two parallel CNN towers read the user's document and the item's document; their latent vectors
 are concatenated and a factorization machine predicts the rating:
 
-    x_u = f(W_u maxpool(ReLU(conv_u(doc_u))) + g_u),  y_v = likewise with the item tower,
+    x_u = ReLU(W_u maxpool(ReLU(conv_u(doc_u))) + g_u),  y_v = likewise with the item tower,
     r = FM([x_u, y_v]).
 
 Leak-free documents. The documents are built from the rating's user and item HISTORIES (the
@@ -17,7 +17,12 @@ into one document and runs the CNN over it. Here the CNN runs over each review o
 the document vector is the max over all windows of all the document's reviews (empty history
 slots masked). That is the same convolution applied to every window of the document, except the
 k - 1 windows that would straddle two reviews. It lets a batch convolve each review it touches
-once (`semax.batching` lists unique reviews) and shorter reviews skip their padding.
+once (`semax.batching` lists unique reviews) and shorter reviews skip their padding. The
+convolution itself runs through the vocabulary (`text_cnn.ReviewCNN`: each distinct word of the
+batch is multiplied by the filters once, a window is k look-ups), an exact rewrite. Batches with
+`trim_reviews=False` (`encode="padded"`) take the plain path instead: every history slot, empty
+ones included, embedded and convolved over all L words, as the public code does; the benchmark
+`benchmarks/baselines_speed.py` uses it as the reference.
 
 Other choices, documented: both towers share one word-embedding table (trained, not frozen
 word2vec); an empty history gives a zero document vector (the fully connected layer's bias then

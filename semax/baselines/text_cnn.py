@@ -79,8 +79,8 @@ class ReviewCNN(nn.Module):
         n_buckets: int = 4,
     ) -> torch.Tensor:
         """tokens (N, L) right padded -> (N, F). Rows are sorted by length into up to
-        `n_buckets` buckets of at least MIN_BUCKET_ROWS rows, each running over its own
-        longest review (right padding never changes a valid window, so this is exact)."""
+        `n_buckets` buckets (at least one) of at least MIN_BUCKET_ROWS rows, each running over
+        its own longest review (right padding never changes a valid window, so this is exact)."""
         n, k = tokens.size(0), self.kernel
         if n == 0:
             return word_emb.weight.new_zeros(0, self.filters)
@@ -105,22 +105,17 @@ class ReviewCNN(nn.Module):
 def masked_max(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """values (R, F), index (B, H) rows of values with -1 = empty slot -> (B, F) max over the
     filled slots; a row without any filled slot gives zeros."""
-    filled = index >= 0  # (B, H)
-    gathered = values[index.clamp(min=0)]  # (B, H, F)
-    gathered = gathered.masked_fill(~filled.unsqueeze(-1), float("-inf"))
     if index.size(1) == 0:
         return values.new_zeros(index.size(0), values.size(-1))
-    pooled = gathered.amax(1)
+    filled = index >= 0  # (B, H)
+    gathered = values[index.clamp(min=0)]  # (B, H, F)
+    pooled = gathered.masked_fill(~filled.unsqueeze(-1), float("-inf")).amax(1)
     return torch.where(filled.any(1, keepdim=True), pooled, torch.zeros_like(pooled))
 
 
-class HistoryDocuments(nn.Module):
-    """One DeepCoNN tower: the document of a user's (or item's) earlier reviews -> latent vector.
-
-    Only the reviews the history uses are convolved (each once, however many ratings of the batch
-    share it); the document vector is the max over all windows of all its reviews, then
-    dropout, a fully connected layer and the activation.
-    """
+class ReviewTower(nn.Module):
+    """A CNN tower over single reviews (TransNets' target network): (B, L) tokens -> (B, latent)
+    = act(fc(dropout(ReviewCNN)))."""
 
     def __init__(
         self,
@@ -129,13 +124,30 @@ class HistoryDocuments(nn.Module):
         kernel: int,
         latent: int,
         dropout: float,
-        activation: str = "relu",
+        activation: str = "tanh",
     ):
         super().__init__()
         self.cnn = ReviewCNN(d_word, filters, kernel)
         self.fc = nn.Linear(filters, latent)
         self.drop = nn.Dropout(dropout)
         self.act = ACTIVATIONS[activation]
+
+    def project(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.act(self.fc(self.drop(pooled)))  # (B, latent)
+
+    def forward(
+        self, word_emb: nn.Embedding, tokens: torch.Tensor, lengths: torch.Tensor
+    ) -> torch.Tensor:
+        return self.project(self.cnn(word_emb, tokens, lengths))
+
+
+class HistoryDocuments(ReviewTower):
+    """One DeepCoNN tower: the document of a user's (or item's) earlier reviews -> latent vector.
+
+    Only the reviews the history uses are convolved (each once, however many ratings of the batch
+    share it); the document vector is the max over all windows of all its reviews, then
+    dropout, a fully connected layer and the activation (the `ReviewTower` head).
+    """
 
     def pooled(self, word_emb: nn.Embedding, batch: Batch, history: torch.Tensor) -> torch.Tensor:
         """(B, F): max over all windows of all reviews in each rating's history."""
@@ -159,35 +171,10 @@ class HistoryDocuments(nn.Module):
         index[used] = inverse
         return masked_max(vecs, index)
 
-    def project(self, pooled: torch.Tensor) -> torch.Tensor:
-        return self.act(self.fc(self.drop(pooled)))  # (B, latent)
-
-    def forward(self, word_emb: nn.Embedding, batch: Batch, history: torch.Tensor) -> torch.Tensor:
-        return self.project(self.pooled(word_emb, batch, history))
-
-
-class ReviewTower(nn.Module):
-    """A CNN tower over single reviews (TransNets' target network): (B, L) tokens -> (B, latent)."""
-
-    def __init__(
-        self,
-        d_word: int,
-        filters: int,
-        kernel: int,
-        latent: int,
-        dropout: float,
-        activation: str = "tanh",
-    ):
-        super().__init__()
-        self.cnn = ReviewCNN(d_word, filters, kernel)
-        self.fc = nn.Linear(filters, latent)
-        self.drop = nn.Dropout(dropout)
-        self.act = ACTIVATIONS[activation]
-
-    def forward(
-        self, word_emb: nn.Embedding, tokens: torch.Tensor, lengths: torch.Tensor
+    def forward(  # type: ignore[override]
+        self, word_emb: nn.Embedding, batch: Batch, history: torch.Tensor
     ) -> torch.Tensor:
-        return self.act(self.fc(self.drop(self.cnn(word_emb, tokens, lengths))))
+        return self.project(self.pooled(word_emb, batch, history))
 
 
 class FM(nn.Module):

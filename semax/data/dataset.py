@@ -105,7 +105,8 @@ def prepare(
     if len(df) == 0:
         raise ValueError("no reviews to prepare")
     order = chronological_order(df["time"].to_numpy())
-    reviews = df.iloc[order].reset_index(drop=True)
+    in_order = bool(np.all(order[1:] > order[:-1]))
+    reviews = (df if in_order else df.iloc[order]).reset_index(drop=True)
     split = split_labels(len(reviews), config.train_frac, config.valid_frac)
     fit = split == FIT
     store = build_token_store(

@@ -112,10 +112,11 @@ AUTO_COLUMNS: dict[str, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class _Spec:
     kind: str  # "json", "csv" or "parquet"
-    columns: dict[str, tuple[str, ...]]  # canonical -> source names (JSON: coalesced in order)
+    # canonical -> source names: JSON takes the first present per record; CSV and Parquet take
+    # the first header column matching exactly, else case-insensitively
+    columns: dict[str, tuple[str, ...]]
     time_unit: str  # "s", "ms" or "auto": how a numeric time is read
     text_required: bool = True  # columnar formats: a missing text column is an error
-    exact: bool = True  # columns must be these names (else: first match, case-insensitive)
     fast: bool = True  # JSON: try the pyarrow parser with a fixed schema first
 
 
@@ -149,9 +150,9 @@ SPECS: dict[str, _Spec] = {
     ),
     "yelp-json": _Spec("json", _YELP, "auto"),
     "yelp-csv": _Spec("csv", _YELP, "auto"),
-    "csv": _Spec("csv", AUTO_COLUMNS, "auto", text_required=False, exact=False),
-    "parquet": _Spec("parquet", AUTO_COLUMNS, "auto", text_required=False, exact=False),
-    "json": _Spec("json", AUTO_COLUMNS, "auto", exact=False, fast=False),
+    "csv": _Spec("csv", AUTO_COLUMNS, "auto", text_required=False),
+    "parquet": _Spec("parquet", AUTO_COLUMNS, "auto", text_required=False),
+    "json": _Spec("json", AUTO_COLUMNS, "auto", fast=False),
 }
 # Arrow types of the fast JSON parser (a value of another type sends the block to json.loads).
 _ARROW_TYPES = {
@@ -364,7 +365,7 @@ def read_reviews(
     spec = SPECS[fmt]
     if column_map:
         columns = {**spec.columns, **{k: (v,) for k, v in column_map.items()}}
-        spec = _Spec(spec.kind, columns, spec.time_unit, spec.text_required, spec.exact, spec.fast)
+        spec = _Spec(spec.kind, columns, spec.time_unit, spec.text_required, spec.fast)
     report = ReadReport(source=inp.label, format=fmt)
     reader = {"json": _read_json_lines, "csv": _read_csv, "parquet": _read_parquet}[spec.kind]
     parts = list(reader(inp, spec, on_bad_lines, report))

@@ -35,7 +35,9 @@ def _raw_tokens(text: str) -> list[bytes]:
 def tokenize(text: str) -> list[str]:
     """Lowercase ASCII words: runs of letters, digits and inner apostrophes (don't, it's);
     leading and trailing apostrophes are dropped."""
-    return [w.decode() for w in (t.strip(b"'") for t in _raw_tokens(text.replace("\x01", " "))) if w]
+    return [
+        w.decode() for w in (t.strip(b"'") for t in _raw_tokens(text.replace("\x01", " "))) if w
+    ]
 
 
 @dataclass
@@ -81,7 +83,7 @@ def build_token_store(
     max_words: int,
     min_count: int = 10,
     vocab: Vocab | None = None,
-    chunk: int = 100_000,
+    chunk: int = 20_000,
 ) -> TokenStore:
     """Tokenize each text once; count words over `fit_mask` rows (all of each text, not just the
     first `max_words`); store the first `max_words` ids. With `vocab` given, counting is skipped.
@@ -96,14 +98,21 @@ def build_token_store(
     store = np.zeros((n, max_words), dtype=np.int32)
     lengths = np.zeros(n, dtype=np.int32)
     for lo in range(0, n, chunk):
-        part = [t.replace("\x01", " ") for t in texts[lo : lo + chunk]]
+        part = texts[lo : lo + chunk]  # a list or a pandas Series (sliced by position)
+        part = [
+            t.replace("\x01", " ") for t in (part.tolist() if hasattr(part, "tolist") else part)
+        ]
         raw = _raw_tokens(" \x01 ".join(part) + " \x01")  # every review ends with the separator
         codes, uniques = pd.factorize(np.asarray(raw, dtype=object))
         # chunk-local code -> provisional id; separator -> -1, apostrophes only -> -2 (dropped)
         local = np.empty(len(uniques), dtype=np.int64)
         for j, w in enumerate(uniques):
             word = w.strip(b"'")
-            local[j] = -1 if w == _SEP else (provisional.setdefault(word.decode(), len(provisional) + 1) if word else -2)
+            local[j] = (
+                -1
+                if w == _SEP
+                else (provisional.setdefault(word.decode(), len(provisional) + 1) if word else -2)
+            )
         ids = local[codes]
         ids = ids[ids != -2]
         sep = ids == -1
@@ -113,16 +122,22 @@ def build_token_store(
         pos = np.arange(len(ids)) - start[review]
         keep = words & (pos < max_words)
         store[lo + review[keep], pos[keep]] = ids[keep]
-        lengths[lo : lo + len(part)] = np.minimum(np.bincount(review[words], minlength=len(part)), max_words)
+        lengths[lo : lo + len(part)] = np.minimum(
+            np.bincount(review[words], minlength=len(part)), max_words
+        )
         if vocab is None:
             counted = words & fit_mask[lo + review]
             chunk_counts = np.bincount(ids[counted], minlength=len(provisional) + 1)
             counts = np.pad(counts, (0, len(chunk_counts) - len(counts)))
             counts += chunk_counts
     if vocab is None:
-        vocab = Vocab.from_counts(Counter({w: int(counts[pid]) for w, pid in provisional.items() if pid < len(counts)}), min_count)
+        vocab = Vocab.from_counts(
+            Counter({w: int(counts[pid]) for w, pid in provisional.items() if pid < len(counts)}),
+            min_count,
+        )
     remap = np.full(len(provisional) + 1, UNK, dtype=np.int32)
     remap[PAD] = PAD
     for word, pid in provisional.items():
         remap[pid] = vocab.index.get(word, UNK)
-    return TokenStore(remap[store], lengths, vocab)
+    np.take(remap, store, out=store)  # in place: no second copy of the store
+    return TokenStore(store, lengths, vocab)

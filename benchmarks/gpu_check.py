@@ -1,0 +1,112 @@
+"""GPU check: a few hundred SEMAX training steps on the GPU (bf16 autocast, cuDNN LSTM, pinned
+memory) and on the CPU, on a synthetic corpus; prints ratings/s for both as one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+
+from semax import registry
+from semax.batching import make_batch
+from semax.data import DataConfig, prepare
+from semax.data.synthetic import generate
+from semax.train import TrainConfig, _epoch_batches, fit, pick_device
+
+
+def steps_per_second(model, data, batches, device, amp: bool) -> dict:
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if amp
+        else torch.autocast("cpu", enabled=False)
+    )
+
+    def step(rows):
+        batch = make_batch(data, rows).to(device)
+        with autocast:
+            loss, _ = model.training_loss(batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for rows in batches[:5]:
+        step(rows)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    ratings = 0
+    for rows in batches[5:]:
+        loss = step(rows)
+        ratings += len(rows)
+    final = float(loss)  # synchronises
+    seconds = time.perf_counter() - t0
+    return {
+        "steps": len(batches) - 5,
+        "ratings_per_s": ratings / seconds,
+        "seconds": seconds,
+        "last_loss": final,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reviews", type=int, default=60_000)
+    ap.add_argument("--gpu-steps", type=int, default=300)
+    ap.add_argument("--cpu-steps", type=int, default=40)
+    ap.add_argument("--batch-size", type=int, default=512)
+    args = ap.parse_args()
+    out = {"benchmark": "gpu_check", "torch": torch.__version__, "cuda": torch.cuda.is_available()}
+    t0 = time.perf_counter()
+    df, _ = generate(args.reviews, seed=0)
+    data = prepare(df, DataConfig())
+    out["prepare_seconds"] = time.perf_counter() - t0
+    cfg = registry.config_for("semax", data)
+    batches = _epoch_batches(data, data.fit_rows, TrainConfig(batch_size=args.batch_size), 0)
+    out["batch_size"] = args.batch_size
+    device = pick_device("auto")
+    out["device"] = str(device) + (
+        f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""
+    )
+    if device.type == "cuda":
+        torch.manual_seed(0)
+        out["gpu_bf16"] = steps_per_second(
+            registry.build("semax", cfg), data, batches[: args.gpu_steps + 5], device, amp=True
+        )
+        torch.manual_seed(0)
+        out["gpu_fp32"] = steps_per_second(
+            registry.build("semax", cfg), data, batches[: args.gpu_steps + 5], device, amp=False
+        )
+        torch.manual_seed(0)
+        t = time.perf_counter()
+        result = fit(
+            registry.build("semax", cfg),
+            data,
+            TrainConfig(epochs=2, batch_size=args.batch_size, device="cuda"),
+            progress=False,
+        )
+        out["gpu_fit_2_epochs"] = {
+            "seconds": time.perf_counter() - t,
+            "valid_rmse": result.best_valid_rmse,
+            "history": result.history,
+        }
+    torch.manual_seed(0)
+    out["cpu"] = steps_per_second(
+        registry.build("semax", cfg),
+        data,
+        batches[: args.cpu_steps + 5],
+        torch.device("cpu"),
+        amp=False,
+    )
+    out["cpu_threads"] = torch.get_num_threads()
+    if "gpu_bf16" in out:
+        out["gpu_bf16_over_cpu"] = out["gpu_bf16"]["ratings_per_s"] / out["cpu"]["ratings_per_s"]
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""Training and inference speed of SEMAX on Musical Instruments, as JSON.
+
+All figures come from one process, against references measured in the same run:
+  - ratings/s of our training step (timeline batches, each review encoded once per batch)
+    against (a) encoding every history slot, padding included, as public DeepCoNN/NARRE code
+    does, and (b) encoding every real slot once per slot, both with random batches;
+  - reviews encoded per rating for each;
+  - useful-FLOP efficiency: review-encoder FLOPs per second in training / FLOP/s of a plain
+    nn.LSTM forward+backward of the same sizes;
+  - one full epoch (seconds) and peak RSS;
+  - predict p50 per pair and recommend top-10 over all items, with caches;
+  - with --quality: validation RMSE of full trainings with timeline and random batches.
+
+    python benchmarks/train_speed.py [--data PATH] [--steps 30] [--quality]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from semax import registry
+from semax.batching import make_batch
+from semax.data import DataConfig, prepare
+from semax.data.readers import read_reviews
+from semax.inference import Recommender
+from semax.train import TrainConfig, _epoch_batches, fit
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "reviews_Musical_Instruments_5.json.gz"
+)
+
+
+def lstm_flops(steps: float, d_in: int, d_hidden: int) -> float:
+    """Forward FLOPs of `steps` LSTM steps (4 gates, multiply-add = 2 FLOPs); backward ~2x."""
+    return steps * 2 * 4 * d_hidden * (d_in + d_hidden)
+
+
+def time_steps(model, data, batches, encode: str, target: bool) -> dict:
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    review_steps = ratings = reviews = 0
+    for rows in batches[:3]:  # warm-up
+        _step(model, opt, make_batch(data, rows, encode, target_text=target))
+    t0 = time.perf_counter()
+    for rows in batches[3:]:
+        batch = make_batch(data, rows, encode, target_text=target)
+        _step(model, opt, batch)
+        ratings += len(rows)
+        reviews += len(batch.review_lengths)
+        steps_hist = (
+            batch.review_tokens.shape[1] * len(batch.review_lengths)
+            if not batch.trim_reviews
+            else int(batch.review_lengths.sum())
+        )
+        review_steps += steps_hist + (int(batch.target_lengths.sum()) if target else 0)
+    seconds = time.perf_counter() - t0
+    return {
+        "ratings_per_s": ratings / seconds,
+        "reviews_per_rating": reviews / ratings,
+        "review_steps_per_s": review_steps / seconds,
+    }
+
+
+def _step(model, opt, batch):
+    loss, _ = model.training_loss(batch)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def lstm_microbenchmark(n: int, length: int, d: int, repeats: int = 10) -> float:
+    """Review-steps per second of a plain nn.LSTM forward+backward at these sizes."""
+    lstm = torch.nn.LSTM(d, d, batch_first=True)
+    x = torch.randn(n, length, d, requires_grad=True)
+    for _ in range(2):
+        lstm(x)[0].sum().backward()
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        lstm(x)[0].sum().backward()
+    return n * length * repeats / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--steps", type=int, default=30, help="timed training steps per variant")
+    ap.add_argument(
+        "--quality", action="store_true", help="also train to convergence with both batchings"
+    )
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    df, _ = read_reviews(args.data)
+    data = prepare(df, DataConfig())
+    cfg = registry.config_for("semax", data)
+    out: dict = {
+        "benchmark": "train_speed",
+        "data": Path(args.data).name,
+        "fit_ratings": int(len(data.fit_rows)),
+        "batch_size": 128,
+        "threads": args.threads,
+    }
+
+    def fresh():
+        torch.manual_seed(0)
+        return registry.build("semax", cfg)
+
+    n = args.steps + 3
+    timeline = _epoch_batches(data, data.fit_rows, TrainConfig(batching="timeline"), 0)[:n]
+    random = _epoch_batches(data, data.fit_rows, TrainConfig(batching="random"), 0)[:n]
+    ours = time_steps(fresh(), data, timeline, "unique", True)
+    unique_random = time_steps(fresh(), data, random, "unique", True)
+    slots = time_steps(fresh(), data, random, "slots", True)
+    padded = time_steps(fresh(), data, random, "padded", True)
+    out["ours_timeline_unique"] = ours
+    out["random_unique"] = unique_random
+    out["reference_b_slots"] = slots
+    out["reference_a_padded"] = padded
+    out["speedup_vs_padded"] = ours["ratings_per_s"] / padded["ratings_per_s"]
+    out["speedup_vs_slots"] = ours["ratings_per_s"] / slots["ratings_per_s"]
+
+    mean_len = float(data.store.lengths[data.fit_rows].mean())
+    batch_reviews = int(ours["reviews_per_rating"] * 128)
+    micro = lstm_microbenchmark(batch_reviews, int(round(mean_len)), cfg.d_text)
+    out["lstm_micro_review_steps_per_s"] = micro
+    out["useful_flop_efficiency"] = ours["review_steps_per_s"] / micro
+    out["useful_gflops"] = 3 * lstm_flops(ours["review_steps_per_s"], cfg.d_word, cfg.d_text) / 1e9
+
+    model = fresh()
+    t0 = time.perf_counter()
+    result = fit(model, data, TrainConfig(epochs=1, patience=1), progress=False)
+    out["epoch_seconds_incl_validation"] = time.perf_counter() - t0
+    out["epoch_train_seconds"] = result.history[0]["seconds"]
+
+    rec = Recommender(model, data)
+    users, items = rec.user_names, rec.item_names
+    rng = np.random.default_rng(0)
+    rec.item_states()  # build the caches before timing
+    pairs = [
+        (users[i], items[j])
+        for i, j in zip(
+            rng.integers(0, len(users), 300), rng.integers(0, len(items), 300), strict=True
+        )
+    ]
+    for u, v in pairs[:20]:
+        rec.predict(u, v)
+    times = []
+    for u, v in pairs:
+        t = time.perf_counter()
+        rec.predict(u, v)
+        times.append(time.perf_counter() - t)
+    out["predict_p50_ms"] = 1000 * float(np.median(times))
+    times = []
+    for u in users[:100]:
+        t = time.perf_counter()
+        rec.recommend(u, 10)
+        times.append(time.perf_counter() - t)
+    out["recommend_top10_p50_ms"] = 1000 * float(np.median(times))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    if args.quality:
+        for batching in ("timeline", "random"):
+            scores = []
+            for seed in (0, 1, 2):
+                torch.manual_seed(seed)
+                m = registry.build("semax", cfg)
+                scores.append(
+                    fit(
+                        m, data, TrainConfig(batching=batching, seed=seed), progress=False
+                    ).best_valid_rmse
+                )
+            out[f"valid_rmse_{batching}"] = {
+                "mean": float(np.mean(scores)),
+                "std": float(np.std(scores)),
+                "seeds": scores,
+            }
+
+    out["targets"] = {
+        "speedup_vs_padded": 3,
+        "speedup_vs_slots": 2,
+        "useful_flop_efficiency": 0.5,
+        "epoch_seconds": 5,
+        "peak_rss_mb": 2048,
+        "predict_p50_ms": 2,
+        "recommend_top10_p50_ms": 20,
+    }
+    print(json.dumps(out, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Attention: browse reviews; per-word attention α_t as coloured text and as a heatmap across
+reviews; captum Integrated Gradients beside it; which earlier reviews drive r̂_uv; the words a
+user or an item attends to most."""
+
+import pandas as pd
+import streamlit as st
+
+from semax.app_support import filter_reviews, snippet
+from semax.figures import influence_bars, word_bars
+from studio import cached, render
+from studio.state import require_model
+
+st.title("Attention")
+cur = require_model()
+b, reviews = cur.bundle, cur.data.reviews
+if not cur.related:
+    st.info(
+        f"{b.kind} has no related task (SEMA and the baselines rate from histories and ids only), "
+        "so there is no word attention and no r̂_y to attribute. The review browser and the "
+        "history drivers of r̂_uv below still work."
+    )
+
+f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
+user = f1.selectbox(
+    "User", sorted(reviews["user"].unique()), index=None, placeholder="any user", key="att.user"
+)
+item = f2.selectbox(
+    "Item", sorted(reviews["item"].unique()), index=None, placeholder="any item", key="att.item"
+)
+stars = f3.slider("Rating", 1.0, 5.0, (1.0, 5.0), 1.0, key="att.rating")
+word = f4.text_input("Contains the word", key="att.word")
+found = filter_reviews(reviews, user, item, stars, word)
+st.caption(f"{len(found):,} matching reviews (the most recent 300 listed)")
+if found.empty:
+    st.info("No review matches these filters.")
+    st.stop()
+shown = found.tail(300).iloc[::-1]
+pick = st.selectbox(
+    "Review",
+    shown.index.tolist(),
+    format_func=lambda r: (
+        f"#{r} · ★{reviews.at[r, 'rating']:g} · {reviews.at[r, 'user']} → {reviews.at[r, 'item']} · {snippet(reviews.at[r, 'text'], 70)}"
+    ),
+    key="att.review",
+)
+render.review_list(reviews, [pick], limit=2000)
+
+if cur.related:
+    a = cached.attention(b, cur.key, (int(pick),))[0]
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Attention α_t** (what the related task reads)")
+        render.words(a["words"], a["alpha"])
+        st.caption(
+            f"r̂_y = {a['r_y']:.3f} from {len(a['words'])} words (the first {cur.data.config.max_words} kept)"
+        )
+    with right:
+        st.markdown("**Integrated Gradients** of r̂_y on the word embeddings (captum)")
+        steps = st.select_slider("Steps", [16, 32, 64, 128], value=32, key="att.ig_steps")
+        ig = cached.integrated_gradients(b, cur.key, int(pick), steps)
+        render.signed(ig["words"], ig["attribution"])
+        st.caption(
+            f"r̂_y {ig['r_y']:.3f} − baseline (all <PAD>) {ig['r_y_baseline']:.3f} = "
+            f"{ig['r_y'] - ig['r_y_baseline']:+.4f}; Σ attributions {sum(ig['attribution']):+.4f}; "
+            f"convergence delta {ig['delta']:.2e}. Green raises r̂_y, red lowers it."
+        )
+    with st.expander("Attention and attribution per word"):
+        st.plotly_chart(word_bars(ig["words"], ig["attribution"]), key="att-ig-bars")
+        st.dataframe(
+            pd.DataFrame({"word": a["words"], "α": a["alpha"], "IG": ig["attribution"]}),
+            hide_index=True,
+        )
+
+    st.subheader("Across reviews")
+    n = st.slider("Reviews in the heatmap", 2, 40, 12, key="att.heat_n")
+    ids = tuple(int(r) for r in shown.index[:n])
+    st.plotly_chart(cached.heatmap(b, cur.key, ids), key="att-heatmap")
+
+st.subheader("Which earlier reviews drive r̂_uv for this rating")
+if cur.histories:
+    full, infl = cached.rating_drivers(b, cur.key, int(pick))
+    st.caption(
+        f"r̂_uv = {full:.3f} for this rating (actual ★{reviews.at[pick, 'rating']:g}); each bar is "
+        "r̂_uv with the review minus r̂_uv with it left out of the history."
+    )
+    if infl:
+        rows = [
+            {**i, "label": f"#{i['review']} {snippet(reviews.at[i['review'], 'text'], 40)}"}
+            for i in infl
+        ]
+        st.plotly_chart(influence_bars(rows), key="att-drivers")
+    else:
+        st.caption("Both histories are empty: the rating came from the ids alone.")
+else:
+    st.info(f"{b.kind} does not read review histories.")
+
+if cur.related:
+    st.subheader("Words a user or an item attends to most")
+    s1, s2 = st.columns([1, 3])
+    side = s1.radio("Whose reviews", ["user", "item"], horizontal=True, key="att.side")
+    default = reviews.at[pick, side]
+    names = sorted(reviews[side].unique())
+    name = s2.selectbox(side.title(), names, index=names.index(default), key=f"att.top_{side}")
+    top = cached.top_words(b, cur.key, side, name)
+    if top:
+        frame = pd.DataFrame(top, columns=["word", "weight ÷ uniform", "count"])
+        st.dataframe(frame, hide_index=True)
+        st.caption(
+            "Mean α_t × review length (1 = no more than a uniform share), over the last 300 reviews."
+        )
+    else:
+        st.caption(f"No reviews of this {side}.")

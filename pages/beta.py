@@ -1,0 +1,69 @@
+"""β sensitivity: MAE/RMSE against β (the paper's Figure 6) with ± std bands from saved sweeps,
+and a small live sweep on the current model's data."""
+
+import pandas as pd
+import streamlit as st
+
+from semax.app_support import EXPERIMENTS_HINT, beta_sweep_job, results_signature
+from semax.figures import beta_curve, summarize
+from studio import cached, jobs
+from studio.state import CURRENT_KEY, results_root
+
+st.title("β sensitivity")
+st.write(
+    "SEMAX minimises β·L1 + (1 − β)·(L2 + λ·L3): β weighs the recommendation task against the "
+    "related task. β = 1 is SEMA (the recommendation task alone)."
+)
+
+st.subheader("Saved sweeps")
+root = results_root()
+sweeps = cached.saved_results(str(root), results_signature(root)).of("beta")
+if not sweeps:
+    st.info(f"No saved results yet — run `{EXPERIMENTS_HINT}` (looked in `{root}`).")
+for ds, frame in sweeps.items():
+    st.plotly_chart(
+        cached.results_figure("beta", frame, title=f"{ds}: error against β (Figure 6)"),
+        key=f"beta-saved-{ds}",
+    )
+    with st.expander(f"{ds}: numbers"):
+        st.dataframe(summarize(frame, ["beta"]).sort_values("beta").round(4), hide_index=True)
+
+st.subheader("Live sweep on the current model's data")
+cur = st.session_state.get(CURRENT_KEY)
+if cur is None:
+    st.info("No model loaded: choose one in the sidebar.")
+    st.stop()
+st.caption(
+    "Trains a tiny SEMAX once per β on the most recent ratings of the current data "
+    "(one seed: no band). Small on purpose: a quick look, not a result to quote."
+)
+choices = [round(0.1 * i, 1) for i in range(11)]
+c1, c2, c3, c4 = st.columns(4)
+betas = c1.multiselect("β values", choices, default=[0.2, 0.5, 0.8], key="beta.values")
+epochs = c2.number_input("Epochs each", 1, 5, 1, key="beta.epochs")
+dim = c3.selectbox("Dimensions", [4, 8, 16], index=1, key="beta.dim")
+cap = c4.number_input(
+    "Most recent ratings",
+    300,
+    max(300, len(cur.data)),
+    min(2000, max(300, len(cur.data))),
+    100,
+    key="beta.cap",
+)
+running = (job := jobs.get("sweep")) is not None and job.running
+if st.button("Run the sweep", type="primary", disabled=running or not betas, key="beta.go"):
+    jobs.start(
+        beta_sweep_job(
+            cur.data.reviews,
+            sorted(betas),
+            int(epochs),
+            int(dim),
+            int(cap),
+            data_config=cur.data.config.to_dict(),
+        )
+    )
+job = jobs.panel("sweep", title="Sweep training loss")
+if job is not None and job.rows:
+    live = pd.DataFrame(job.rows)
+    st.plotly_chart(beta_curve(live, title="Live sweep: test error against β"), key="beta-live")
+    st.dataframe(live.round(4), hide_index=True)

@@ -1,0 +1,98 @@
+"""Predictor: r̂_uv for a user and an item with both histories; what-if reviews (r̂_y with its
+attention, and r̂_uv before → after adding the review to the user's history); top-N items."""
+
+import pandas as pd
+import streamlit as st
+
+from semax.app_support import snippet
+from semax.errors import SemaxError
+from semax.figures import influence_bars
+from studio import cached, render
+from studio.state import require_model
+
+st.title("Predictor")
+cur = require_model()
+rec, reviews = cur.rec, cur.data.reviews
+
+c1, c2 = st.columns(2)
+user = c1.selectbox(
+    "User — search, or type a new id for a cold-start user",
+    rec.user_names,
+    key="pred.user",
+    accept_new_options=True,
+)
+item = c2.selectbox(
+    "Item — search, or type a new id for a cold-start item",
+    rec.item_names,
+    key="pred.item",
+    accept_new_options=True,
+)
+if user is None or item is None:
+    st.info("Pick a user and an item.")
+    st.stop()
+
+
+def cold_label(side: str, name: str, cold: bool, n_history: int) -> str:
+    if name not in (rec.user_reviews if side == "user" else rec.item_reviews):
+        return f"new {side}: not in the data (cold start: unknown factor, empty history)"
+    if cold:
+        return f"cold-start {side}: no trained factor, {n_history} earlier review(s) used"
+    return f"known {side}: {n_history} earlier review(s) used"
+
+
+p = rec.predict(user, item)
+m1, m2, m3 = st.columns([1, 2, 2])
+m1.metric("Predicted rating r̂_uv", f"{p.rating:.2f}")
+m2.caption(cold_label("user", user, p.cold_user, len(p.user_history)))
+m3.caption(cold_label("item", item, p.cold_item, len(p.item_history)))
+
+h1, h2 = st.columns(2)
+with h1:
+    st.markdown(f"**User's history** ({len(p.user_history)}, oldest first)")
+    render.review_list(reviews, p.user_history, empty="no earlier reviews")
+with h2:
+    st.markdown(f"**Item's history** ({len(p.item_history)}, oldest first)")
+    render.review_list(reviews, p.item_history, empty="no earlier reviews")
+
+if cur.histories and (p.user_history or p.item_history):
+    with st.expander("Which earlier reviews drive r̂_uv (leave one out)"):
+        _full, infl = cached.pair_drivers(cur.rec, cur.key, user, item)
+        rows = [
+            {**i, "label": f"#{i['review']} {snippet(reviews.loc[i['review'], 'text'], 40)}"}
+            for i in infl
+        ]
+        st.plotly_chart(influence_bars(rows), key="pred-drivers")
+
+st.subheader("What if")
+text = st.text_area(
+    "Type a review as this user about this item",
+    key="pred.whatif",
+    placeholder="great sound, sturdy and cheap",
+)
+if text.strip():
+    if cur.related:
+        tr = rec.rate_text(user, item, text)
+        st.metric("r̂_y of this text (related task)", f"{tr.rating:.2f}")
+        render.words(tr.tokens, tr.alpha, tr.known)
+        st.caption(
+            f"r̂_y = {tr.raw:.4f} before clipping to 1..5. Background: attention α_t (darker = "
+            "more weight); dotted underline = a word the model does not know."
+        )
+    else:
+        st.info(f"{cur.bundle.kind} has no related task, so it cannot rate a text on its own.")
+    if st.toggle("Add this review to the user's history", value=True, key="pred.add"):
+        try:
+            after = rec.predict(user, item, extra_user_reviews=[text])
+            st.metric(
+                "r̂_uv with the review in the user's history",
+                f"{after.rating:.2f}",
+                delta=f"{after.rating - p.rating:+.3f}",
+            )
+            st.caption(f"before {p.raw:.4f} → after {after.raw:.4f} (before clipping to 1..5)")
+        except SemaxError as exc:
+            st.info(str(exc))
+
+st.subheader("Top items for this user")
+top = st.slider("How many", 5, 50, 10, key="pred.top")
+recs = pd.DataFrame(cached.recommend(rec, cur.key, user, top))
+st.dataframe(recs, hide_index=True, key="pred-top")

@@ -1,0 +1,83 @@
+"""st.cache_data wrappers around `semax.*` computations for the current model. `key` is the
+model's cache key (`Current.key`); arguments starting with `_` are not hashed."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from semax import app_support, explain, figures
+from semax.data.stats import dataset_stats
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def stats(_bundle, key: str) -> dict:
+    return dataset_stats(_bundle.data.reviews, data=_bundle.data)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def attention(_bundle, key: str, reviews: tuple[int, ...]) -> list[dict]:
+    out = explain.attention(_bundle.model, _bundle.data, np.asarray(reviews, dtype=np.int64))
+    return [
+        {"review": a.review, "words": a.words, "alpha": a.alpha.tolist(), "r_y": a.r_y} for a in out
+    ]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def heatmap(_bundle, key: str, reviews: tuple[int, ...]):
+    rows = attention(_bundle, key, reviews)
+    return figures.attention_heatmap([(f"#{r['review']}", r["words"], r["alpha"]) for r in rows])
+
+
+@st.cache_data(show_spinner="Integrated Gradients…", max_entries=64)
+def integrated_gradients(_bundle, key: str, review: int, n_steps: int) -> dict:
+    a = explain.integrated_gradients(_bundle.model, _bundle.data, review, n_steps)
+    return {
+        "words": a.words,
+        "attribution": a.attribution.tolist(),
+        "r_y": a.r_y,
+        "r_y_baseline": a.r_y_baseline,
+        "delta": a.delta,
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def rating_drivers(_bundle, key: str, row: int) -> tuple[float, list[dict]]:
+    full, infl = explain.rating_drivers(_bundle.model, _bundle.data, row)
+    return full, [vars(i) for i in infl]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def top_words(_bundle, key: str, side: str, name: str, top: int = 15, cap: int = 300) -> list:
+    reviews = _bundle.data.reviews
+    ids = np.flatnonzero(reviews[side].to_numpy() == name)[-cap:]
+    if not len(ids):
+        return []
+    return explain.top_words(explain.attention(_bundle.model, _bundle.data, ids), top, min_count=1)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def recommend(_rec, key: str, user: str, top: int) -> list[dict]:
+    return _rec.recommend(user, top)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def saved_results(root: str, signature: tuple) -> app_support.SavedResults:
+    return app_support.load_results(root)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def results_figure(kind: str, frame, **kw):
+    builder = {
+        "table3": figures.table3_bars,
+        "buckets": figures.bucket_lines,
+        "beta": figures.beta_curve,
+        "ablations": figures.ablation_bars,
+    }[kind]
+    return builder(frame, **kw)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def pair_drivers(_rec, key: str, user: str, item: str) -> tuple[float, list[dict]]:
+    full, infl = explain.pair_drivers(_rec, user, item)
+    return full, [vars(i) for i in infl]

@@ -1,0 +1,78 @@
+"""Background jobs in the session (training, live β sweep): start, poll with a fragment that
+reruns every second while the job runs, cancel, and adopt a finished training as the model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from semax.app_support import Job
+from semax.figures import loss_curve
+
+
+def key(name: str) -> str:
+    return f"studio.job.{name}"
+
+
+def get(name: str) -> Job | None:
+    return st.session_state.get(key(name))
+
+
+def start(job: Job) -> Job:
+    old = get(job.name)
+    if old is not None and old.running:
+        old.cancel()
+    st.session_state[key(job.name)] = job.start()
+    st.session_state[key(job.name) + ".polling"] = True
+    return job
+
+
+def adopt_finished_training() -> None:
+    """A training job that finished becomes the current model (once)."""
+    from studio.state import adopt
+
+    job = get("train")
+    if job is not None and job.status == "done" and not getattr(job, "adopted", False):
+        job.adopted = True
+        adopt(job.result, f"trained now on {job.result.config.get('data_source') or 'an upload'}")
+
+
+def _live(name: str, title: str) -> None:
+    job = get(name)
+    if job is None:
+        return
+    if not job.running:
+        if st.session_state.get(key(name) + ".polling"):
+            st.session_state[key(name) + ".polling"] = False
+            st.rerun()  # the whole app: show the result, stop polling
+        return
+    st.progress(job.progress, text=job.message or "starting…")
+    st.plotly_chart(
+        loss_curve(list(job.steps), list(job.epochs), title=title),
+        key=f"{name}-live-loss",
+    )
+    if st.button("Cancel", key=f"{name}-cancel", icon=":material/cancel:"):
+        job.cancel()
+        st.toast("Cancelling after the current step…")
+
+
+def panel(name: str, title: str = "Training loss") -> Job | None:
+    """Progress bar, live loss curve and a cancel button while job `name` runs; afterwards its
+    final state. Returns the job (None if never started)."""
+    job = get(name)
+    if job is None:
+        return None
+    if job.running:
+        st.session_state[key(name) + ".polling"] = True
+        st.fragment(_live, run_every=1.0)(name, title)
+        return job
+    if job.status == "error":
+        st.error(f"Failed: {job.error}")
+    elif job.status == "cancelled":
+        st.warning(f"Cancelled after {len(job.steps)} steps ({job.seconds:.0f} s).")
+    else:
+        st.success(f"Finished in {job.seconds:.0f} s. {job.message}")
+    if job.steps:
+        st.plotly_chart(
+            loss_curve(list(job.steps), list(job.epochs), title=title), key=f"{name}-final-loss"
+        )
+    return job

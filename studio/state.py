@@ -1,0 +1,170 @@
+"""The current model: the sidebar's source chooser, cached loading and per-session state.
+
+A loaded model is one `st.cache_resource` entry keyed by source, revision and the folder's
+modification time, shared by every session: it stays in eval mode forever (nothing here or in the
+pages trains it; "train a small model now" and the live β sweep build new models). A model trained
+in this session lives in that session's state only.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from semax import hub
+from semax.errors import SemaxError
+from semax.explain import has_related_task, reads_histories
+from semax.inference import Recommender
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "assets" / "semax-demo"
+DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, TRAIN_SOURCE = (
+    "Bundled demo",
+    "Run folder",
+    "Hub repo",
+    "Train a small model now",
+)
+SOURCES = (DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, TRAIN_SOURCE)
+SOURCE_KEY = "studio.source_kind"
+PENDING_KEY = "studio.pending_source"
+CURRENT_KEY = "studio.current"
+TRAINED_KEY = "studio.trained"
+
+
+@dataclass
+class Current:
+    """The model the pages use, with its recommender (caches) and a cache key for its data."""
+
+    bundle: hub.Bundle
+    rec: Recommender
+    key: str  # identifies this model in st.cache_data keys
+    label: str  # where it came from, for people
+
+    @property
+    def model(self):
+        return self.bundle.model
+
+    @property
+    def data(self):
+        return self.bundle.data
+
+    @property
+    def related(self) -> bool:
+        return has_related_task(self.bundle.model)
+
+    @property
+    def histories(self) -> bool:
+        return reads_histories(self.bundle.model)
+
+
+def demo_source() -> str:
+    """The bundled demo model, or the folder / repo id in SEMAX_STUDIO_MODEL (tests, demos)."""
+    return os.environ.get("SEMAX_STUDIO_MODEL") or str(DEMO)
+
+
+def results_root() -> Path:
+    return Path(os.environ.get("SEMAX_STUDIO_RESULTS") or REPO / "results")
+
+
+def _stamp(source: str) -> float:
+    path = Path(source)
+    if not path.is_dir():
+        return 0.0
+    return max((p.stat().st_mtime for p in path.iterdir() if p.is_file()), default=0.0)
+
+
+def _warm(rec: Recommender) -> None:
+    """Off the first page: fill the recommender's caches (review embeddings, item states) and
+    import captum (seconds) so the Predictor and Attention pages answer at once."""
+    try:
+        if rec.cached:
+            rec.item_states()
+        import captum.attr  # noqa: F401
+    except Exception:  # a warm-up failure shows up again, with its message, on first use
+        pass
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def load_model(source: str, revision: str | None, stamp: float) -> Current:
+    """Load a bundle folder or Hub repo once for all sessions (`stamp`: folder mtime)."""
+    target = f"{source}@{revision}" if revision else source
+    bundle = hub.load(target)
+    rec = Recommender.from_bundle(bundle)
+    threading.Thread(target=_warm, args=(rec,), name="semax-warm", daemon=True).start()
+    return Current(bundle, rec, key=f"{target}|{stamp}", label=target)
+
+
+def adopt(bundle: hub.Bundle, label: str) -> Current:
+    """Make a bundle trained in this session the current model."""
+    current = Current(bundle, Recommender.from_bundle(bundle), f"trained:{uuid.uuid4().hex}", label)
+    st.session_state[TRAINED_KEY] = current
+    st.session_state[PENDING_KEY] = TRAIN_SOURCE
+    return current
+
+
+def _load(source: str, revision: str | None = None) -> Current | None:
+    try:
+        return load_model(source, revision or None, _stamp(source))
+    except SemaxError as exc:
+        st.error(str(exc))
+    return None
+
+
+def sidebar() -> Current | None:
+    """The model source chooser shown on every page; stores and returns the current model."""
+    from studio import jobs
+
+    jobs.adopt_finished_training()
+    if PENDING_KEY in st.session_state:
+        st.session_state[SOURCE_KEY] = st.session_state.pop(PENDING_KEY)
+    current = None
+    with st.sidebar:
+        st.markdown("### Model")
+        kind = st.radio("Model source", SOURCES, key=SOURCE_KEY)
+        if kind == DEMO_SOURCE:
+            source = demo_source()
+            if Path(source).exists() or "SEMAX_STUDIO_MODEL" in os.environ:
+                current = _load(source)
+            else:
+                st.warning(
+                    f"The bundled demo model is not built yet ({DEMO.relative_to(REPO)}). "
+                    "Choose another source, or train a small model now."
+                )
+        elif kind == FOLDER_SOURCE:
+            folder = st.text_input(
+                "Run folder", key="studio.run_folder", placeholder="runs/my-model"
+            )
+            if folder.strip():
+                current = _load(folder.strip())
+        elif kind == HUB_SOURCE:
+            repo = st.text_input("Hub repo id", key="studio.repo_id", placeholder="owner/name")
+            rev = st.text_input("Revision (optional)", key="studio.revision", placeholder="main")
+            if repo.strip():
+                current = _load(repo.strip(), rev.strip() or None)
+        else:
+            current = st.session_state.get(TRAINED_KEY)
+            if current is None:
+                st.info("No model trained in this session yet.")
+                st.page_link("pages/model.py", label="Train one on the Model page", icon="🛠️")
+        if current is not None:
+            m = current.bundle.metrics
+            st.caption(
+                f"**{current.bundle.kind}** · {len(current.data):,} reviews · "
+                f"test RMSE {m.get('rmse', float('nan')):.4f}"
+            )
+    st.session_state[CURRENT_KEY] = current
+    return current
+
+
+def require_model() -> Current:
+    """The current model, or a note and a stop when none is loaded."""
+    current = st.session_state.get(CURRENT_KEY)
+    if current is None:
+        st.info("No model loaded: choose a model source in the sidebar.")
+        st.stop()
+    return current
