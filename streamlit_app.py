@@ -3,7 +3,7 @@ of them (studio/state.py). Run with `streamlit run streamlit_app.py`."""
 
 import streamlit as st
 
-from studio.state import sidebar
+from studio.state import routing, sidebar, warm_up
 
 st.set_page_config(page_title="SEMAX Studio", page_icon=":material/reviews:", layout="wide")
 
@@ -21,5 +21,7 @@ pages = {
     ],
 }
 page = st.navigation(pages)
-sidebar()
-page.run()
+current = sidebar()
+with routing():
+    page.run()
+warm_up(current)

@@ -90,6 +90,37 @@ def lstm_microbenchmark(n: int, length: int, d: int, repeats: int = 10) -> float
     return n * length * repeats / (time.perf_counter() - t0)
 
 
+def encoder_packed_vs_dense(model, data, batches, repeats: int = 3) -> dict:
+    """Forward+backward of the review encoder over the batches' unique reviews: our dense,
+    length-bucketed LSTM against nn.utils.rnn.PackedSequence."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    lstm = model.review_encoder.lstm
+    inputs = []
+    for rows in batches:
+        b = make_batch(data, rows, target_text=False)
+        keep = b.review_lengths > 0
+        inputs.append((b.review_tokens[keep], b.review_lengths[keep]))
+
+    def dense(tokens, lengths):
+        return model.review_encoder(model.word_emb(tokens), lengths).sum()
+
+    def packed(tokens, lengths):
+        x = pack_padded_sequence(model.word_emb(tokens), lengths, batch_first=True, enforce_sorted=False)
+        _, (h, _) = lstm(x)
+        return h[-1].sum()
+
+    out = {}
+    for name, fn in (("dense_bucketed", dense), ("packed_sequence", packed)):
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            for tokens, lengths in inputs:
+                fn(tokens, lengths).backward()
+        out[f"{name}_seconds"] = (time.perf_counter() - t0) / repeats
+    out["dense_speedup"] = out["packed_sequence_seconds"] / out["dense_bucketed_seconds"]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(DEFAULT_DATA))
@@ -129,6 +160,7 @@ def main() -> None:
     out["speedup_vs_padded"] = ours["ratings_per_s"] / padded["ratings_per_s"]
     out["speedup_vs_slots"] = ours["ratings_per_s"] / slots["ratings_per_s"]
 
+    out["encoder_packed_vs_dense"] = encoder_packed_vs_dense(fresh(), data, timeline[:10])
     mean_len = float(data.store.lengths[data.fit_rows].mean())
     batch_reviews = int(ours["reviews_per_rating"] * 128)
     micro = lstm_microbenchmark(batch_reviews, int(round(mean_len)), cfg.d_text)

@@ -8,7 +8,9 @@ import streamlit as st
 from semax.app_support import filter_reviews, snippet
 from semax.figures import influence_bars, word_bars
 from studio import cached, render
-from studio.state import require_model
+from studio.state import ensure_routed, require_model
+
+ensure_routed()
 
 st.title("Attention")
 cur = require_model()

@@ -7,7 +7,9 @@ import streamlit as st
 from semax.app_support import EXPERIMENTS_HINT, beta_sweep_job, results_signature
 from semax.figures import beta_curve, summarize
 from studio import cached, jobs
-from studio.state import CURRENT_KEY, results_root
+from studio.state import CURRENT_KEY, ensure_routed, results_root
+
+ensure_routed()
 
 st.title("β sensitivity")
 st.write(

@@ -7,7 +7,9 @@ import streamlit as st
 from semax.app_support import EXPERIMENTS_HINT, metrics_buckets, results_signature, table3_table
 from semax.figures import bucket_lines
 from studio import cached
-from studio.state import CURRENT_KEY, results_root
+from studio.state import CURRENT_KEY, ensure_routed, results_root
+
+ensure_routed()
 
 st.title("Errors")
 metric = st.radio(

@@ -11,7 +11,9 @@ from semax.data.readers import FORMATS
 from semax.data.stats import format_stats
 from semax.errors import SemaxError
 from studio import cached, jobs
-from studio.state import CURRENT_KEY
+from studio.state import CURRENT_KEY, ensure_routed
+
+ensure_routed()
 
 st.title("Model")
 current = st.session_state.get(CURRENT_KEY)

@@ -8,7 +8,9 @@ from semax.app_support import snippet
 from semax.errors import SemaxError
 from semax.figures import influence_bars
 from studio import cached, render
-from studio.state import require_model
+from studio.state import ensure_routed, require_model
+
+ensure_routed()
 
 st.title("Predictor")
 cur = require_model()
@@ -54,22 +56,28 @@ with h2:
     st.markdown(f"**Item's history** ({len(p.item_history)}, oldest first)")
     render.review_list(reviews, p.item_history, empty="no earlier reviews")
 
-if cur.histories and (p.user_history or p.item_history):
-    with st.expander("Which earlier reviews drive r̂_uv (leave one out)"):
-        _full, infl = cached.pair_drivers(cur.rec, cur.key, user, item)
-        rows = [
-            {**i, "label": f"#{i['review']} {snippet(reviews.loc[i['review'], 'text'], 40)}"}
-            for i in infl
-        ]
-        st.plotly_chart(influence_bars(rows), key="pred-drivers")
+has_history = cur.histories and (p.user_history or p.item_history)
+if has_history and st.toggle("Show which earlier reviews drive r̂_uv", key="pred.drivers"):
+    _full, infl = cached.pair_drivers(cur.rec, cur.key, user, item)
+    rows = [
+        {**i, "label": f"#{i['review']} {snippet(reviews.loc[i['review'], 'text'], 40)}"}
+        for i in infl
+    ]
+    st.plotly_chart(influence_bars(rows), key="pred-drivers")
+    st.caption("Each bar: r̂_uv with the review minus r̂_uv with it left out of the history.")
 
-st.subheader("What if")
-text = st.text_area(
-    "Type a review as this user about this item",
-    key="pred.whatif",
-    placeholder="great sound, sturdy and cheap",
-)
-if text.strip():
+
+@st.fragment
+def what_if(user: str, item: str, before) -> None:
+    """Typing here reruns only this part of the page (fast); the rest stays as it is."""
+    st.subheader("What if")
+    text = st.text_area(
+        "Type a review as this user about this item",
+        key="pred.whatif",
+        placeholder="great sound, sturdy and cheap",
+    )
+    if not text.strip():
+        return
     if cur.related:
         tr = rec.rate_text(user, item, text)
         st.metric("r̂_y of this text (related task)", f"{tr.rating:.2f}")
@@ -83,14 +91,18 @@ if text.strip():
     if st.toggle("Add this review to the user's history", value=True, key="pred.add"):
         try:
             after = rec.predict(user, item, extra_user_reviews=[text])
-            st.metric(
-                "r̂_uv with the review in the user's history",
-                f"{after.rating:.2f}",
-                delta=f"{after.rating - p.rating:+.3f}",
-            )
-            st.caption(f"before {p.raw:.4f} → after {after.raw:.4f} (before clipping to 1..5)")
         except SemaxError as exc:
             st.info(str(exc))
+            return
+        st.metric(
+            "r̂_uv with the review in the user's history",
+            f"{after.rating:.2f}",
+            delta=f"{after.rating - before.rating:+.3f}",
+        )
+        st.caption(f"before {before.raw:.4f} → after {after.raw:.4f} (before clipping to 1..5)")
+
+
+what_if(user, item, p)
 
 st.subheader("Top items for this user")
 top = st.slider("How many", 5, 50, 10, key="pred.top")

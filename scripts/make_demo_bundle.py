@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # `python scripts/make_demo_bundle.py` without installing semax
 N_REVIEWS, SEED = 20_000, 0
 DATA = Path("build/semax-demo-data") / f"synthetic-{N_REVIEWS}-seed{SEED}.json"
 OUT = Path("assets/semax-demo")

@@ -143,18 +143,48 @@ def save(bundle: Bundle, folder: str | Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = bundle.data
     (folder / "config.json").write_text(json.dumps(bundle.config, indent=2, default=float))
-    state = {k: v.detach().cpu().contiguous() for k, v in bundle.model.state_dict().items()}
-    save_file(
-        state,
-        str(folder / "model.safetensors"),
-        metadata={"kind": bundle.kind, "format": "pt", "library": LIBRARY_NAME},
-    )
+    state, aliases = _untied_state(bundle.model)
+    metadata = {"kind": bundle.kind, "format": "pt", "library": LIBRARY_NAME}
+    if aliases:
+        metadata["aliases"] = json.dumps(aliases, sort_keys=True)
+    save_file(state, str(folder / "model.safetensors"), metadata=metadata)
     (folder / "vocab.json").write_text(json.dumps(data.vocab.words))
     (folder / "ids.json").write_text(json.dumps({"users": data.users, "items": data.items}))
     data.reviews.to_parquet(folder / "reviews.parquet", index=False, compression="zstd")
     (folder / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=float))
     (folder / "README.md").write_text(bundle.card or model_card(bundle))
     return folder
+
+
+def _untied_state(model: torch.nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The state dict with tied weights stored once (safetensors refuses shared memory):
+    (tensors to save, {alias: stored name}). Tensors that share memory in another way are copied."""
+    state: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach()
+        key = (
+            t.device,
+            t.untyped_storage().data_ptr(),
+            t.storage_offset(),
+            tuple(t.shape),
+            tuple(t.stride()),
+            t.dtype,
+        )
+        if t.numel() and key in seen:
+            aliases[name] = seen[key]
+            continue
+        seen[key] = name
+        state[name] = t.cpu().clone() if _shares_memory(t, state) else t.cpu().contiguous()
+    return state, aliases
+
+
+def _shares_memory(t: torch.Tensor, state: dict[str, torch.Tensor]) -> bool:
+    ptr = t.untyped_storage().data_ptr()
+    return t.numel() > 0 and any(
+        s.numel() and s.untyped_storage().data_ptr() == ptr for s in state.values()
+    )
 
 
 # ------------------------------------------------------------------------------------- loading
@@ -209,13 +239,25 @@ def _string_list(value, what: str, folder: Path, name: str) -> list[str]:
 def _load_weights(path: Path, kind: str) -> dict[str, torch.Tensor]:
     try:
         with safe_open(str(path), framework="pt") as f:
-            saved_kind = (f.metadata() or {}).get("kind")
+            metadata = f.metadata() or {}
             state = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BundleError(f"{path}: unreadable weights ({detail})") from None
+    saved_kind = metadata.get("kind")
     if saved_kind is not None and saved_kind != kind:
         raise BundleError(f"{path}: weights of kind {saved_kind!r} but config.json says {kind!r}")
+    try:
+        aliases = json.loads(metadata.get("aliases", "{}"))
+    except json.JSONDecodeError:
+        aliases = None
+    if not isinstance(aliases, dict) or not all(
+        isinstance(a, str) and isinstance(t, str) and t in state and a not in state
+        for a, t in aliases.items()
+    ):
+        raise BundleError(f"{path}: bad tied-weight aliases in the metadata")
+    for alias, target in aliases.items():  # tied weights are stored once
+        state[alias] = state[target]
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if bad:
         raise BundleError(f"{path}: weights contain NaN or infinite values ({', '.join(bad[:3])})")
@@ -723,6 +765,7 @@ def model_card(bundle: Bundle, repo_id: str | None = None) -> str:
             "dropout",
             "use_text",
             "pooling",
+            "share_encoder",
         )  # fmt: skip
         if k in model_cfg
     }

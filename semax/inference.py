@@ -90,20 +90,29 @@ class Recommender:
     # -- caches ------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def review_embeddings(self) -> torch.Tensor:
-        """y for every review in the data, (n_reviews, D3), computed once."""
+    def embeddings(self, ids: np.ndarray) -> torch.Tensor:
+        """y of the given reviews, (len(ids), D3); each review is encoded once, on first use."""
+        ids = np.asarray(ids, dtype=np.int64)
         if self._review_emb is None:
-            store, parts = self.data.store, []
-            for i in range(0, len(store.lengths), 2048):
-                tokens = torch.from_numpy(store.tokens[i : i + 2048].astype(np.int64)).to(
-                    self.device
-                )
-                lengths = torch.from_numpy(store.lengths[i : i + 2048].astype(np.int64)).to(
-                    self.device
-                )
-                parts.append(self.model.encode_reviews(tokens, lengths))
-            self._review_emb = torch.cat(parts)
-        return self._review_emb
+            self._review_emb = torch.zeros(
+                len(self.data.store.lengths), self.model.cfg.d_text, device=self.device
+            )
+            self._encoded = np.zeros(len(self.data.store.lengths), dtype=bool)
+        todo = np.unique(ids[~self._encoded[ids]])
+        store = self.data.store
+        for i in range(0, len(todo), 2048):
+            rows = todo[i : i + 2048]
+            tokens = torch.from_numpy(store.tokens[rows].astype(np.int64)).to(self.device)
+            lengths = torch.from_numpy(store.lengths[rows].astype(np.int64)).to(self.device)
+            self._review_emb[torch.from_numpy(rows).to(self.device)] = self.model.encode_reviews(
+                tokens, lengths
+            ).float()
+        self._encoded[todo] = True
+        return self._review_emb[torch.from_numpy(ids).to(self.device)]
+
+    def review_embeddings(self) -> torch.Tensor:
+        """y for every review in the data, (n_reviews, D3)."""
+        return self.embeddings(np.arange(len(self.data.store.lengths)))
 
     @torch.no_grad()
     def _history_state(
@@ -111,9 +120,7 @@ class Recommender:
     ) -> torch.Tensor:
         """h_u (or h_v) for one history of review ids, optionally with new review embeddings
         appended (the what-if), (D3,)."""
-        emb = self.review_embeddings()[
-            torch.from_numpy(np.asarray(hist, dtype=np.int64)).to(self.device)
-        ]
+        emb = self.embeddings(hist)
         if extra is not None:
             emb = torch.cat([emb, extra])[-self.H :]
         encoder = self.model.user_history if side == "user" else self.model.item_history
@@ -133,12 +140,14 @@ class Recommender:
         names = self.item_names
         missing = [n for n in names if n not in self._states["item"]]
         if missing:
-            emb = self.review_embeddings()
             hist = np.full((len(missing), self.H), NO_REVIEW, dtype=np.int64)
             for r, name in enumerate(missing):
                 h = self.history("item", name)
                 hist[r, : len(h)] = h
-            hist_t = torch.from_numpy(hist).to(self.device)
+            emb = self.embeddings(hist[hist >= 0])  # only the reviews these histories use
+            index = np.full(hist.shape, -1, dtype=np.int64)
+            index[hist >= 0] = np.arange(int((hist >= 0).sum()))
+            hist_t = torch.from_numpy(index).to(self.device)
             lens = (hist_t >= 0).sum(1)
             states = self.model.item_history(emb, hist_t, lens)
             self._states["item"].update(zip(missing, states, strict=True))

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from semax import registry
+from semax import distributed, registry
 from semax.data.dataset import DataConfig, ReviewData, prepare
+from semax.data.prepared import attach_reviews
 from semax.evaluate import report
 from semax.hub import Bundle, bundle_config, model_card, save
 from semax.train import TrainConfig, TrainResult, fit, predict_rows
@@ -53,6 +54,8 @@ def train(
         progress=progress,
         batcher=batcher,
     )
+    if not distributed.is_main():  # torchrun: rank 0 evaluates and saves; the others stop here
+        return Bundle(kind=kind, model=model, data=data), result
     metrics, result.test_predictions = test_report(model, data, batcher)
     metrics["valid_rmse"] = result.best_valid_rmse
     metrics["best_epoch"] = result.best_epoch
@@ -70,6 +73,7 @@ def train(
     bundle.card = model_card(bundle)
     if out_dir:
         save(bundle, out_dir)
+        attach_reviews(data, out_dir)  # a prepared folder's reviews (with text) into the bundle
     return bundle, result
 
 

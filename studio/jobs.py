@@ -26,14 +26,16 @@ def start(job: Job) -> Job:
     return job
 
 
-def adopt_finished_training() -> None:
-    """A training job that finished becomes the current model (once)."""
+def adopt_finished_training() -> bool:
+    """A training job that finished becomes the current model (once); True when it just did."""
     from studio.state import adopt
 
     job = get("train")
-    if job is not None and job.status == "done" and not getattr(job, "adopted", False):
-        job.adopted = True
-        adopt(job.result, f"trained now on {job.result.config.get('data_source') or 'an upload'}")
+    if job is None or job.status != "done" or getattr(job, "adopted", False):
+        return False
+    job.adopted = True
+    adopt(job.result, f"trained now on {job.result.config.get('data_source') or 'an upload'}")
+    return True
 
 
 def _live(name: str, title: str) -> None:
@@ -61,6 +63,8 @@ def panel(name: str, title: str = "Training loss") -> Job | None:
     job = get(name)
     if job is None:
         return None
+    if name == "train" and adopt_finished_training():
+        st.rerun()  # finished between the sidebar and here: redraw with the new model
     if job.running:
         st.session_state[key(name) + ".polling"] = True
         st.fragment(_live, run_every=1.0)(name, title)

@@ -334,3 +334,34 @@ def test_bad_repo_ids_and_paths_are_one_line(source, words, capsys, monkeypatch)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     code, _, err = run(capsys, "evaluate", "--model", source)
     one_line_error(code, err, *words)
+
+
+def test_environment_variables_reach_huggingface_hub_in_a_fresh_process(tiny_run, tmp_path):
+    """HF_HUB_OFFLINE and HF_HUB_CACHE are read by huggingface_hub at import: set them for a real
+    `python -m semax` process and load by repo id from that cache, with no network."""
+    import os
+    import subprocess
+    import sys
+
+    hub_cache(tmp_path / "cache", "someone/semax-tiny", {"main": tiny_run[0]})
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_CACHE": str(tmp_path / "cache"),
+        "HF_ENDPOINT": "http://127.0.0.1:9",  # unreachable: any request would fail
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    argv = ["predict", "--model", "someone/semax-tiny", "--user", "u1", "--item", "i2", "--json"]
+    out = subprocess.run(
+        [sys.executable, "-m", "semax", *argv], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["user"] == "u1"
+    missing = subprocess.run(
+        [sys.executable, "-m", "semax", "evaluate", "--model", "someone/absent"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.strip().count("\n") == 0 and "HF_HUB_OFFLINE" in missing.stderr

@@ -116,6 +116,38 @@ def test_save_load_round_trip_gives_identical_predictions(kind, tiny, tmp_path):
         assert pair_predictions(loaded) == pair_predictions(bundle)
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_tied_weights_are_stored_once_and_tied_again(shared, tiny, tmp_path):
+    from safetensors import safe_open
+
+    torch.manual_seed(0)
+    model = registry.build(
+        "semax", registry.config_for("semax", tiny, share_encoder=shared, **TINY)
+    )
+    tied = model.related_encoder is model.review_encoder
+    assert tied == shared
+    bundle = hub.Bundle("semax", model, tiny, registry_config("semax", model, tiny), fake_metrics())
+    folder = hub.save(bundle, tmp_path / "m")
+    with safe_open(str(folder / "model.safetensors"), framework="pt") as f:
+        names, meta = set(f.keys()), f.metadata()
+    assert any(n.startswith("related_encoder.") for n in names) != shared
+    assert ("aliases" in meta) == shared
+    loaded = hub.load(folder)
+    assert (loaded.model.related_encoder is loaded.model.review_encoder) == shared
+    np.testing.assert_array_equal(predictions(loaded), predictions(bundle))
+    if shared:
+        from safetensors.torch import load_file, save_file
+
+        aliases = json.loads(meta["aliases"])
+        save_file(
+            load_file(folder / "model.safetensors"),
+            folder / "model.safetensors",
+            {**meta, "aliases": json.dumps({k: "nope" for k in aliases})},
+        )
+        with pytest.raises(BundleError, match="aliases"):
+            hub.load(folder)
+
+
 def test_trained_cli_bundle_round_trips(tiny_run):
     folder, _ = tiny_run
     bundle = hub.load(folder)
@@ -402,3 +434,29 @@ def test_a_file_is_not_a_model(saved):
     _, folder = saved
     with pytest.raises(BundleError, match="not a file"):
         hub.load(folder / "config.json")
+
+
+# --------------------------------------------------------------------------- the demo bundle
+
+DEMO = Path(__file__).resolve().parents[1] / "assets" / "semax-demo"
+
+
+def test_demo_bundle_is_small_synthetic_and_attends_to_the_planted_words():
+    from semax.data import synthetic
+    from semax.explain import attention, mass_on
+
+    assert sum(f.stat().st_size for f in DEMO.iterdir()) < 10 * 1024 * 1024
+    bundle = hub.load(DEMO)
+    assert bundle.kind == "semax"
+    config = bundle.config
+    assert config["synthetic"]["generator"] == "semax demo-data"
+    assert "shared" not in config["data_source"]
+    assert config["command"].startswith("python -m semax train --data build/semax-demo-data/")
+    assert "--out assets/semax-demo" in config["command"]
+    assert (
+        bundle.card.startswith("---\nlibrary_name: semax-studio\n")
+        and "**synthetic**" in bundle.card
+    )
+    rows = bundle.data.test_rows[:600]
+    stats = mass_on(attention(bundle.model, bundle.data, rows), set(synthetic.SIGNAL_WORDS))
+    assert stats["ratio"] >= 3.0, stats

@@ -68,14 +68,18 @@ def test_sema_skips_the_related_task(tiny_data):
     assert loss.item() == pytest.approx(((batch.rating - out.r_uv) ** 2).mean().item(), rel=0.5)
 
 
-def test_related_task_gets_no_gradient_when_beta_is_one(tiny_data):
-    model = model_for(tiny_data, beta=0.5).train()
+@pytest.mark.parametrize("share", [False, True])
+def test_related_task_gets_no_gradient_when_beta_is_one(tiny_data, share):
+    model = model_for(tiny_data, beta=0.5, share_encoder=share).train()
     batch = make_batch(tiny_data, tiny_data.fit_rows[:16])
     loss, _ = semax_loss(model(batch), batch.rating, beta=1.0, lam=1.0)
     loss.backward()
-    related = list(model.related.parameters()) + list(model.related_encoder.parameters())
+    related = list(model.related.parameters()) + (
+        [] if share else list(model.related_encoder.parameters())
+    )
     assert all(p.grad is None or torch.all(p.grad == 0) for p in related)
     assert model.user_history.lstm.weight_hh_l0.grad.abs().sum() > 0
+    assert (model.related_encoder is model.review_encoder) == share
 
 
 @pytest.mark.parametrize("encode", ["slots", "padded"])

@@ -1,3 +1,3 @@
 """CLI commands, one module per group; importing them registers them with `semax.cli`."""
 
-from semax.commands import data, experiments, hub, model  # noqa: F401
+from semax.commands import data, experiments, hub, model, prepare  # noqa: F401

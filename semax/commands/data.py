@@ -14,7 +14,8 @@ def add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data",
         required=True,
-        help="review file (.json/.jsonl/.csv/.parquet, plain or .gz) or hf://datasets/OWNER/REPO/PATH",
+        help="review file (.json/.jsonl/.csv/.parquet, plain or .gz), hf://datasets/OWNER/REPO/PATH "
+        "or a folder written by `semax prepare`",
     )
     p.add_argument(
         "--format",
@@ -31,8 +32,14 @@ def add_source_args(p: argparse.ArgumentParser) -> None:
 
 
 def read_source(args: argparse.Namespace):
-    """Read `--data` with the shared options; in skip mode report what was dropped."""
-    from semax.data.readers import read_reviews
+    """Read `--data` with the shared options; in skip mode report what was dropped. A prepared
+    folder gives back the reviews it was prepared from (all in memory)."""
+    from semax.data import prepared
+    from semax.data.readers import ReadReport, read_reviews
+
+    if prepared.is_prepared(args.data):
+        df = prepared.read_reviews_frame(args.data)
+        return df, ReadReport(str(args.data), "prepared", len(df), len(df))
 
     df, report = read_reviews(args.data, format=args.format, on_bad_lines=args.on_bad_lines)
     if report.dropped:

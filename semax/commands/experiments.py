@@ -109,7 +109,10 @@ def run_experiments(args: argparse.Namespace) -> None:
     result = {
         "out": args.out,
         "files": sorted(p.name for p in Path(args.out).glob("*.csv")),
-        "table3": [] if table is None else table.to_dict("records"),
+        # std over a single seed is undefined: null in JSON, not NaN
+        "table3": []
+        if table is None
+        else table.astype(object).where(table.notna(), None).to_dict("records"),
     }
     say(table.to_string(index=False) if table is not None else "no table3 runs")
     emit(args, result, lambda r: f"wrote {', '.join(r['files'])} to {r['out']}")

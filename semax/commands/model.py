@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+from pathlib import Path
 
 from semax.cli import command, emit, say
 from semax.commands.data import add_source_args, read_source
@@ -53,8 +55,15 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--optimizer", choices=["adam", "sgd"], default=t.optimizer)
     p.add_argument("--batching", choices=["timeline", "random"], default=t.batching)
-    p.add_argument("--max-words", type=int, default=d.max_words)
-    p.add_argument("--max-history", type=int, default=d.max_history)
+    p.add_argument(
+        "--max-words", type=int, default=None, help=f"default {d.max_words} (or the prepared one)"
+    )
+    p.add_argument(
+        "--max-history",
+        type=int,
+        default=None,
+        help=f"default {d.max_history} (or the prepared one)",
+    )
     p.add_argument("--seed", type=int, default=t.seed)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
@@ -63,7 +72,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     for name in ("epochs", "batch_size", "max_words", "max_history", "patience"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise SemaxError(f"--{name.replace('_', '-')} must be at least 1")
     if args.beta is not None and not 0 <= args.beta <= 1:
         raise SemaxError("--beta must be in [0, 1]")
@@ -77,15 +86,34 @@ def _metrics_line(m: dict) -> str:
 
 @command("train", "train a model and save it as a bundle folder", _train_args)
 def run_train(args: argparse.Namespace) -> None:
-    from semax import pipeline
+    from semax import distributed, pipeline
+    from semax.data import prepared
     from semax.data.dataset import DataConfig
     from semax.train import TrainConfig
 
     _check(args)
-    df, _report = read_source(args)
-    data = pipeline.prepare_frame(
-        df, DataConfig(max_words=args.max_words, max_history=args.max_history)
-    )
+    if prepared.is_prepared(args.data):  # memory-mapped arrays written by `semax prepare`
+        if Path(args.out).resolve() == Path(args.data).resolve():
+            raise SemaxError("--out must not be the prepared --data folder")
+        data = prepared.load_prepared(args.data)
+        for name in ("max_words", "max_history"):
+            given, saved = getattr(args, name), getattr(data.config, name)
+            if given is not None and given != saved:
+                flag = f"--{name.replace('_', '-')}"
+                raise SemaxError(
+                    f"{args.data} was prepared with {flag} {saved}; run prepare again for {given}"
+                )
+    else:
+        d = DataConfig()
+        df, _report = read_source(args)
+        data = pipeline.prepare_frame(
+            df,
+            DataConfig(
+                max_words=args.max_words or d.max_words,
+                max_history=args.max_history or d.max_history,
+            ),
+        )
+    main = distributed.is_main()  # under torchrun only rank 0 talks and writes
     dims = (
         {k: args.dim for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")}
         if args.dim
@@ -104,9 +132,11 @@ def run_train(args: argparse.Namespace) -> None:
         device=args.device,
         seed=args.seed,
     )
-    say(
-        f"training {args.model} on {len(data.fit_rows)} ratings ({len(data.valid_rows)} validation, {len(data.test_rows)} test)"
-    )
+    if main:
+        say(
+            f"training {args.model} on {len(data.fit_rows)} ratings ({len(data.valid_rows)} validation, {len(data.test_rows)} test)"
+            + (f" on {distributed.world_size()} processes" if distributed.launched() else "")
+        )
     bundle, result = pipeline.train(
         data,
         args.model,
@@ -115,7 +145,10 @@ def run_train(args: argparse.Namespace) -> None:
         out_dir=args.out,
         data_source=args.data,
         resume=args.resume,
+        command=" ".join(shlex.quote(a) for a in ["python", "-m", "semax", *args.argv]),
     )
+    if not main:
+        return
     m = bundle.metrics
     emit(
         args,

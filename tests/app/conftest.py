@@ -89,28 +89,52 @@ def write_fake_results(root, dataset: str = "toy"):
     seeds = [0, 1, 2]
     pd.DataFrame(
         [
-            {"dataset": dataset, "method": m, "seed": s, "mae": 0.9 - 0.02 * i + 0.01 * rng.random(),
-             "rmse": 1.1 - 0.02 * i + 0.01 * rng.random(), "train_seconds": 10.0 * (i + 1)}
-            for i, m in enumerate(methods) for s in seeds
+            {
+                "dataset": dataset,
+                "method": m,
+                "seed": s,
+                "mae": 0.9 - 0.02 * i + 0.01 * rng.random(),
+                "rmse": 1.1 - 0.02 * i + 0.01 * rng.random(),
+                "train_seconds": 10.0 * (i + 1),
+            }
+            for i, m in enumerate(methods)
+            for s in seeds
         ]
     ).to_csv(out / "table3.csv", index=False)
     pd.DataFrame(
         [
-            {"method": m, "seed": s, "entity": e, "bucket": b, "n": 50, "mae": 0.8 + 0.01 * j,
-             "rmse": 1.0 + 0.01 * j + 0.005 * rng.random()}
-            for m in methods for s in seeds for e in ("user", "item") for j, b in enumerate(BUCKET_LABELS)
+            {
+                "method": m,
+                "seed": s,
+                "entity": e,
+                "bucket": b,
+                "n": 50,
+                "mae": 0.8 + 0.01 * j,
+                "rmse": 1.0 + 0.01 * j + 0.005 * rng.random(),
+            }
+            for m in methods
+            for s in seeds
+            for e in ("user", "item")
+            for j, b in enumerate(BUCKET_LABELS)
         ]
     ).to_csv(out / "buckets.csv", index=False)
     pd.DataFrame(
         [
-            {"beta": b, "seed": s, "mae": 0.8 + (b - 0.4) ** 2, "rmse": 1.0 + (b - 0.4) ** 2 + 0.01 * s}
-            for b in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9) for s in seeds
+            {
+                "beta": b,
+                "seed": s,
+                "mae": 0.8 + (b - 0.4) ** 2,
+                "rmse": 1.0 + (b - 0.4) ** 2 + 0.01 * s,
+            }
+            for b in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+            for s in seeds
         ]
     ).to_csv(out / "beta.csv", index=False)
     pd.DataFrame(
         [
             {"variant": v, "seed": s, "mae": 0.8 + 0.01 * k, "rmse": 1.0 + 0.01 * k}
-            for k, v in enumerate(["mean-pooling", "lambda-0", "masked-text"]) for s in seeds
+            for k, v in enumerate(["mean-pooling", "lambda-0", "masked-text"])
+            for s in seeds
         ]
     ).to_csv(out / "ablations.csv", index=False)
     return root
@@ -119,3 +143,9 @@ def write_fake_results(root, dataset: str = "toy"):
 @pytest.fixture
 def fake_results(tmp_path):
     return write_fake_results(tmp_path / "results")
+
+
+@pytest.fixture(scope="session")
+def bias_bundle(tmp_path_factory):
+    """A bias baseline bundle: no text, no histories."""
+    return train_bundle("bias", tmp_path_factory.mktemp("bundle") / "bias")

@@ -158,7 +158,9 @@ def test_missing_model_source_is_a_clear_error(monkeypatch, fake_results, tmp_pa
     assert any("No model loaded" in i.value for i in at.info)
 
 
-def test_train_a_small_model_now_and_save_it(monkeypatch, app_bundle, fake_results, review_file, tmp_path):
+def test_train_a_small_model_now_and_save_it(
+    monkeypatch, app_bundle, fake_results, review_file, tmp_path
+):
     at = open_page("model", monkeypatch, app_bundle, fake_results)
     at.radio(key="train.where").set_value("Local path").run()
     at.text_input(key="train.path").input(str(review_file))
@@ -184,15 +186,10 @@ def test_train_a_small_model_now_and_save_it(monkeypatch, app_bundle, fake_resul
     assert hub.load(out).kind == "semax"
 
 
-def test_upload_over_the_limit_is_refused(monkeypatch, app_bundle, fake_results):
-    from semax.app_support import read_upload
-    from semax.errors import DataError
-
-    with pytest.raises(DataError, match="over the app's 0.001 MB limit"):
-        read_upload("big.json", b"x" * 5000, limit_mb=0.001)
-
-
-@pytest.mark.skipif(not DEMO.exists(), reason=f"the bundled demo model is not built ({DEMO})")
+@pytest.mark.skipif(
+    not (DEMO / "model.safetensors").exists(),
+    reason=f"the bundled demo model is not built ({DEMO})",
+)
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
     monkeypatch.delenv("SEMAX_STUDIO_MODEL", raising=False)
@@ -203,3 +200,59 @@ def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def test_train_on_an_upload_with_a_size_limit(monkeypatch, app_bundle, fake_results, review_file):
+    from semax.app_support import MAX_UPLOAD_MB
+
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    big = b" " * int((MAX_UPLOAD_MB + 1) * 2**20)
+    at.file_uploader(key="train.upload").set_value(("big.json", big, "application/json")).run()
+    at.button(key="train.go").click().run()
+    assert any(f"over the app's {MAX_UPLOAD_MB} MB limit" in e.value for e in at.error)
+    assert "studio.job.train" not in at.session_state
+    payload = review_file.read_bytes()
+    at.file_uploader(key="train.upload").set_value(("reviews.json", payload, "application/json"))
+    at.number_input(key="train.epochs").set_value(1)
+    at.selectbox(key="train.kind").set_value("bias")
+    at.button(key="train.go").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("Read 300 reviews (amazon2014)" in c.value for c in at.caption)
+    job = at.session_state["studio.job.train"]
+    assert job.wait(300) and job.status == "done", job.error
+    at.run()
+    current = at.session_state["studio.current"]
+    assert current.bundle.kind == "bias" and current.label == "trained now on reviews.json"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_a_baseline_without_text(page, monkeypatch, bias_bundle, fake_results):
+    at = open_page(page, monkeypatch, bias_bundle, fake_results)
+    assert not at.error, [e.value for e in at.error]
+    if page == "predictor":
+        at.text_area(key="pred.whatif").input("great sound").run()
+        assert not at.exception
+        notes = " ".join(i.value for i in at.info)
+        assert "no related task" in notes and "what-if reviews need a SEMAX model" in notes
+    if page == "attention":
+        assert any("does not read review histories" in i.value for i in at.info)
+
+
+def test_training_shows_progress_and_can_be_cancelled(monkeypatch, app_bundle, fake_results, tmp_path):
+    from tests.conftest import tiny_frame, write_amazon
+
+    big = write_amazon(tiny_frame(3000, n_users=60, n_items=40, seed=3), tmp_path / "big.json")
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at.radio(key="train.where").set_value("Local path").run()
+    at.text_input(key="train.path").input(str(big))
+    at.number_input(key="train.epochs").set_value(20)
+    at.button(key="train.go").click().run()
+    job = at.session_state["studio.job.train"]
+    assert job.running
+    assert len(at.get("progress")) == 1  # the live panel: progress bar, loss curve, cancel
+    assert at.button(key="train.go").disabled
+    at.button(key="train-cancel").click().run()
+    assert job.wait(300) and job.status == "cancelled"
+    at.run()
+    assert any("Cancelled after" in w.value for w in at.warning)
+    assert at.session_state["studio.current"].label == str(app_bundle)  # the model stays

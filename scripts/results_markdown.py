@@ -1,0 +1,96 @@
+"""Print the README's results tables (markdown) from results/<dataset>/ CSVs.
+
+python scripts/results_markdown.py results/musical_instruments results/yelp_10k
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from semax.experiments import summary
+
+ORDER = ["bias", "ncf", "deepconn", "transnets", "transnets-ext", "semax-notext", "sema", "semax"]
+
+
+def table3(folders: list[Path]) -> str:
+    frames = {
+        f.name: summary(pd.read_csv(f / "table3.csv")).set_index("method")
+        for f in folders
+        if (f / "table3.csv").exists()
+    }
+    head = "| method | " + " | ".join(f"{d} MAE | {d} RMSE" for d in frames) + " |"
+    lines = [head, "|---|" + "---|---|" * len(frames)]
+    for method in ORDER:
+        cells = []
+        for s in frames.values():
+            if method in s.index:
+                r = s.loc[method]
+                cells += [
+                    f"{r.mae_mean:.4f} ± {r.mae_std:.4f}",
+                    f"{r.rmse_mean:.4f} ± {r.rmse_std:.4f}",
+                ]
+            else:
+                cells += ["–", "–"]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def bootstrap(folder: Path) -> str:
+    path = folder / "bootstrap.csv"
+    if not path.exists() or path.stat().st_size == 0:
+        return ""
+    b = pd.read_csv(path)
+    lines = [
+        f"Paired bootstrap on {folder.name} (SEMAX minus method, seed-averaged predictions, 2000 resamples):",
+        "",
+        "| method | ΔRMSE [95% CI] | P(SEMAX better, RMSE) | ΔMAE [95% CI] | P(SEMAX better, MAE) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in b.itertuples():
+        lines.append(
+            f"| {r.method} | {r.rmse_diff:+.4f} [{r.rmse_ci_low:+.4f}, {r.rmse_ci_high:+.4f}] | {r.p_a_better_rmse:.2f} | {r.mae_diff:+.4f} [{r.mae_ci_low:+.4f}, {r.mae_ci_high:+.4f}] | {r.p_a_better_mae:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def beta(folder: Path) -> str:
+    path = folder / "beta.csv"
+    if not path.exists():
+        return ""
+    g = pd.read_csv(path).groupby("beta")[["mae", "rmse"]].agg(["mean", "std"])
+    lines = [
+        f"β sweep on {folder.name} (mean ± std over seeds; 1.0 = SEMA):",
+        "",
+        "| β | MAE | RMSE |",
+        "|---|---|---|",
+    ]
+    for b, r in g.iterrows():
+        lines.append(
+            f"| {b:g} | {r[('mae', 'mean')]:.4f} ± {r[('mae', 'std')]:.4f} | {r[('rmse', 'mean')]:.4f} ± {r[('rmse', 'std')]:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def ablations(folder: Path) -> str:
+    path = folder / "ablations.csv"
+    if not path.exists():
+        return ""
+    g = pd.read_csv(path).groupby("variant")[["mae", "rmse"]].agg(["mean", "std"])
+    lines = [f"Ablations on {folder.name}:", "", "| variant | MAE | RMSE |", "|---|---|---|"]
+    for v, r in g.iterrows():
+        lines.append(
+            f"| {v} | {r[('mae', 'mean')]:.4f} ± {r[('mae', 'std')]:.4f} | {r[('rmse', 'mean')]:.4f} ± {r[('rmse', 'std')]:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    folders = [Path(a) for a in sys.argv[1:]]
+    print(table3(folders))
+    for f in folders:
+        for part in (bootstrap(f), beta(f), ablations(f)):
+            if part:
+                print("\n" + part)
