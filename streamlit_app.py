@@ -3,9 +3,10 @@ of them (studio/state.py). Run with `streamlit run streamlit_app.py`."""
 
 import streamlit as st
 
-from studio.state import routing, sidebar, warm_up
+from studio.state import configure_torch, routing, sidebar, warm_up
 
 st.set_page_config(page_title="SEMAX Studio", page_icon=":material/reviews:", layout="wide")
+configure_torch()
 
 pages = {
     "Model": [

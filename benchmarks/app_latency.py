@@ -10,6 +10,10 @@
   and -> the new r̂_uv "before -> after" shown; median and max over --edits edits after one
   warm-up. Target: < 300 ms.
 
+- reference: the same two measurements on a minimal Streamlit app (one text area echoed into a
+  caption; no torch) in the same run, and the ratios app / reference: Streamlit's own floor on
+  this machine at this moment.
+
 Times depend on the machine and its load (reported as load_average); the browser runs on the same
 CPUs as the server.
 """
@@ -40,6 +44,11 @@ from studio.browser import (  # noqa: E402
 )
 
 WHAT_IF = "Type a review as this user about this item"
+REFERENCE_APP = """
+import streamlit as st
+text = st.text_area("Type a review as this user about this item", key="t")
+st.caption(f"r̂_y = {len(text)} {text[:30]}")
+"""
 PAGES = [  # (sidebar title, text that shows the page's content is there)
     ("Predictor", "Predicted rating r̂_uv"),
     ("Attention", "Across reviews"),
@@ -80,7 +89,7 @@ def main(argv=None) -> dict:
             server.start()
             out["server_healthy_s"] = round(server.healthy_after, 3)
             page.goto(server.url)
-            page.get_by_text("Model kind", exact=True).wait_for()
+            page.get_by_text("Model kind", exact=True).first.wait_for()
             out["first_page_s"] = round(time.perf_counter() - server.started, 3)
             wait_idle(page)
             switches: dict[str, dict] = {}
@@ -131,6 +140,13 @@ def main(argv=None) -> dict:
         finally:
             server.stop()
             browser.close()
+    out["reference"] = reference(texts[: args.edits])
+    out["ratio_to_reference"] = {
+        "first_page": round(out["first_page_s"] / out["reference"]["first_page_s"], 2),
+        "predictor_update": round(
+            out["predictor_ms"]["r_y_shown"]["median"] / out["reference"]["round_trip_ms"], 2
+        ),
+    }
     out["targets"] = {"first_page_s": 5.0, "predictor_update_ms": 300.0}
     out["met"] = {
         "first_page": out["first_page_s"] < 5.0,
@@ -138,6 +154,37 @@ def main(argv=None) -> dict:
     }
     print(json.dumps(out, indent=2))
     return out
+
+
+def reference(texts: list[str]) -> dict:
+    """First page and a typed round trip on a minimal Streamlit app, measured like the app."""
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="semax-latency-reference-"))
+    (folder / "reference_app.py").write_text(REFERENCE_APP)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        server = AppServer(script=folder / "reference_app.py")
+        try:
+            server.start()
+            page.goto(server.url)
+            page.get_by_label(WHAT_IF).wait_for()
+            first = time.perf_counter() - server.started
+            shown = text_of(page, "r̂_y = ")
+            ms = []
+            for text in texts:
+                area = page.get_by_label(WHAT_IF)
+                area.fill(text)
+                t0 = time.perf_counter()
+                area.press("Control+Enter")
+                shown = wait_text_change(page, "r̂_y = ", shown)
+                ms.append(1000 * (time.perf_counter() - t0))
+                wait_idle(page)
+        finally:
+            server.stop()
+            browser.close()
+    return {"first_page_s": round(first, 3), "round_trip_ms": round(statistics.median(ms), 1)}
 
 
 if __name__ == "__main__":

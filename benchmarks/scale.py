@@ -14,13 +14,15 @@ that its peak RSS is its own:
 
 Peak RSS is `ru_maxrss`; a sampler thread also records the peaks of its two parts, anonymous
 memory (what the process allocated) and file-backed pages (mapped .npy pages, which the kernel can
-drop and every process on the machine shares). Prints one JSON object on stdout.
+drop and every process on the machine shares). `import_rss_mb` is the peak after importing the
+CLI (torch included), before any work. Prints one JSON object on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -140,11 +142,14 @@ print(json.dumps({
 )
 
 
+def _env() -> dict:
+    return dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
 def _child(code: str, *args: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=_env()
     )
     wall = time.perf_counter() - t
     if done.returncode != 0:
@@ -167,16 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     parser.add_argument("--workdir", type=Path, default=None, help="where to write (default: tmp)")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO))
-    from semax.data.synthetic import write_corpus
-
     tmp = Path(tempfile.mkdtemp(prefix="semax-scale-", dir=args.workdir))
     try:
         corpus = args.keep or tmp / "corpus.json"
         generated_s = None
-        if not corpus.exists():
+        if not corpus.exists():  # in a subprocess: a large parent would inflate the children's
+            # ru_maxrss (Linux keeps the peak of the memory a child starts with across exec)
             t = time.perf_counter()
-            write_corpus(corpus, n_reviews=args.reviews, seed=args.seed)
+            subprocess.run(
+                [sys.executable, "-m", "semax", "demo-data", "--out", str(corpus)]
+                + ["--reviews", str(args.reviews), "--seed", str(args.seed)],
+                check=True,
+                capture_output=True,
+                env=_env(),
+            )
             generated_s = time.perf_counter() - t
         folder = tmp / "prepared"
         prep = _child(PREPARE, str(corpus), str(folder))
@@ -204,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "prepare": prep,
             "train": train,
+            "prepare_rss_per_corpus_mb": prep.get("peak_rss_mb", math.nan) / corpus_mb,
             "targets": TARGETS,
             "meets": {
                 "prepare_peak_rss": prep.get("peak_rss_mb", 1e18) < TARGETS["prepare_peak_rss_mb"],

@@ -106,7 +106,9 @@ def encoder_packed_vs_dense(model, data, batches, repeats: int = 3) -> dict:
         return model.review_encoder(model.word_emb(tokens), lengths).sum()
 
     def packed(tokens, lengths):
-        x = pack_padded_sequence(model.word_emb(tokens), lengths, batch_first=True, enforce_sorted=False)
+        x = pack_padded_sequence(
+            model.word_emb(tokens), lengths, batch_first=True, enforce_sorted=False
+        )
         _, (h, _) = lstm(x)
         return h[-1].sum()
 

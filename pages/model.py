@@ -6,7 +6,14 @@ from pathlib import Path
 import streamlit as st
 
 from semax import hub, registry
-from semax.app_support import MAX_UPLOAD_MB, SmallTraining, read_local, read_upload, training_job
+from semax.app_support import (
+    MAX_UPLOAD_MB,
+    SmallTraining,
+    card_body,
+    read_local,
+    read_upload,
+    training_job,
+)
 from semax.data.readers import FORMATS
 from semax.data.stats import format_stats
 from semax.errors import SemaxError
@@ -37,7 +44,7 @@ with tab_model:
                 "This model has no related task: no word attention, no what-if rating of a text."
             )
         with st.expander("Model card", expanded=True):
-            st.markdown(b.card)
+            st.markdown(card_body(b.card))
         with st.expander("Hyperparameters (config.json)"):
             st.json(b.config, expanded=1)
         with st.form("save-bundle"):

@@ -71,6 +71,7 @@ if has_history and st.toggle("Show which earlier reviews drive r̂_uv", key="pre
 def what_if(user: str, item: str, before) -> None:
     """Typing here reruns only this part of the page (fast); the rest stays as it is."""
     st.subheader("What if")
+    add = st.toggle("Also add the review to the user's history", value=True, key="pred.add")
     text = st.text_area(
         "Type a review as this user about this item",
         key="pred.whatif",
@@ -78,28 +79,32 @@ def what_if(user: str, item: str, before) -> None:
     )
     if not text.strip():
         return
-    if cur.related:
-        tr = rec.rate_text(user, item, text)
-        st.metric("r̂_y of this text (related task)", f"{tr.rating:.2f}")
+    left, right = st.columns(2)
+    tr = rec.rate_text(user, item, text) if cur.related else None
+    with left:
+        if tr is None:
+            st.info(f"{cur.bundle.kind} has no related task, so it cannot rate a text on its own.")
+        else:
+            st.metric("r̂_y of this text (related task)", f"{tr.rating:.2f}")
+            st.caption(f"r̂_y = {tr.raw:.4f} before clipping to 1..5")
+    with right:
+        if add:
+            try:
+                after = rec.predict(user, item, extra_user_reviews=[text])
+                st.metric(
+                    "r̂_uv with the review in the user's history",
+                    f"{after.rating:.2f}",
+                    delta=f"{after.rating - before.rating:+.3f}",
+                )
+                st.caption(f"before {before.raw:.4f} → after {after.raw:.4f} (before clipping)")
+            except SemaxError as exc:
+                st.info(str(exc))
+    if tr is not None:
         render.words(tr.tokens, tr.alpha, tr.known)
         st.caption(
-            f"r̂_y = {tr.raw:.4f} before clipping to 1..5. Background: attention α_t (darker = "
-            "more weight); dotted underline = a word the model does not know."
+            "Background: attention α_t (darker = more weight); dotted underline = a word the "
+            "model does not know."
         )
-    else:
-        st.info(f"{cur.bundle.kind} has no related task, so it cannot rate a text on its own.")
-    if st.toggle("Add this review to the user's history", value=True, key="pred.add"):
-        try:
-            after = rec.predict(user, item, extra_user_reviews=[text])
-        except SemaxError as exc:
-            st.info(str(exc))
-            return
-        st.metric(
-            "r̂_uv with the review in the user's history",
-            f"{after.rating:.2f}",
-            delta=f"{after.rating - before.rating:+.3f}",
-        )
-        st.caption(f"before {before.raw:.4f} → after {after.raw:.4f} (before clipping to 1..5)")
 
 
 what_if(user, item, p)

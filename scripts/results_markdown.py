@@ -56,33 +56,21 @@ def bootstrap(folder: Path) -> str:
     return "\n".join(lines)
 
 
-def beta(folder: Path) -> str:
-    path = folder / "beta.csv"
+def mean_std_table(folder: Path, name: str, key: str, title: str) -> str:
+    """Mean ± std over seeds of MAE and RMSE per value of `key` in `<folder>/<name>.csv`."""
+    path = folder / f"{name}.csv"
     if not path.exists():
         return ""
-    g = pd.read_csv(path).groupby("beta")[["mae", "rmse"]].agg(["mean", "std"])
+    g = pd.read_csv(path).groupby(key)[["mae", "rmse"]].agg(["mean", "std"])
     lines = [
-        f"β sweep on {folder.name} (mean ± std over seeds; 1.0 = SEMA):",
+        f"{title} on {folder.name} (mean ± std over seeds):",
         "",
-        "| β | MAE | RMSE |",
+        f"| {key} | MAE | RMSE |",
         "|---|---|---|",
     ]
-    for b, r in g.iterrows():
+    for value, r in g.iterrows():
         lines.append(
-            f"| {b:g} | {r[('mae', 'mean')]:.4f} ± {r[('mae', 'std')]:.4f} | {r[('rmse', 'mean')]:.4f} ± {r[('rmse', 'std')]:.4f} |"
-        )
-    return "\n".join(lines)
-
-
-def ablations(folder: Path) -> str:
-    path = folder / "ablations.csv"
-    if not path.exists():
-        return ""
-    g = pd.read_csv(path).groupby("variant")[["mae", "rmse"]].agg(["mean", "std"])
-    lines = [f"Ablations on {folder.name}:", "", "| variant | MAE | RMSE |", "|---|---|---|"]
-    for v, r in g.iterrows():
-        lines.append(
-            f"| {v} | {r[('mae', 'mean')]:.4f} ± {r[('mae', 'std')]:.4f} | {r[('rmse', 'mean')]:.4f} ± {r[('rmse', 'std')]:.4f} |"
+            f"| {value} | {r[('mae', 'mean')]:.4f} ± {r[('mae', 'std')]:.4f} | {r[('rmse', 'mean')]:.4f} ± {r[('rmse', 'std')]:.4f} |"
         )
     return "\n".join(lines)
 
@@ -91,6 +79,11 @@ if __name__ == "__main__":
     folders = [Path(a) for a in sys.argv[1:]]
     print(table3(folders))
     for f in folders:
-        for part in (bootstrap(f), beta(f), ablations(f)):
+        parts = (
+            bootstrap(f),
+            mean_std_table(f, "beta", "beta", "β sweep (1.0 = SEMA)"),
+            mean_std_table(f, "ablations", "variant", "Ablations"),
+        )
+        for part in parts:
             if part:
                 print("\n" + part)

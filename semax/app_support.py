@@ -158,6 +158,12 @@ def filter_reviews(
     return reviews[keep]
 
 
+def card_body(card: str) -> str:
+    """A model card without its YAML front matter (Hub metadata between `---` lines)."""
+    m = re.match(r"\A---\r?\n.*?\r?\n---\r?\n", card, flags=re.S)
+    return card[m.end() :].lstrip() if m else card
+
+
 def snippet(text: str, limit: int = 160) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -368,7 +374,12 @@ def training_job(df: pd.DataFrame, settings: SmallTraining, data_source: str = "
             progress=False,
             command=s.command(data_source),
         )
-        job.report(message=f"finished: {result.stopped}, best epoch {result.best_epoch}")
+        how = {"early": "stopped early", "epochs": "ran every epoch"}.get(result.stopped, "")
+        m = bundle.metrics
+        job.report(
+            message=f"{how.capitalize()}; best epoch {result.best_epoch}; "
+            f"test MAE {m['mae']:.4f}, RMSE {m['rmse']:.4f}."
+        )
         return bundle
 
     return Job("train", run)

@@ -156,6 +156,7 @@ def beta_curve(
                 y=np.r_[mean + std, (mean - std)[::-1]],
                 fill="toself",
                 fillcolor=_rgba(color, 0.18),
+                mode="lines",
                 line={"width": 0},
                 hoverinfo="skip",
                 name=f"{name} ± std",

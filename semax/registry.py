@@ -84,10 +84,13 @@ def config_for(name: str, data: ReviewData, **overrides):
     """The config of kind `name` sized for `data`; `overrides` set hyperparameters (None = default)."""
     k = kind(name)
     names = {f.name for f in fields(k.config)}
+    overrides = {
+        key: value for key, value in overrides.items() if value is not None
+    }  # None = default
     given = {
         key: value
         for key, value in {**data_fields(data), **k.defaults, **overrides}.items()
-        if key in names and value is not None
+        if key in names
     }
     return k.config(**given)
 

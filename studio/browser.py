@@ -32,10 +32,17 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run streamlit_app.py` in a subprocess; `env` adds environment variables
-    (SEMAX_STUDIO_MODEL, SEMAX_STUDIO_RESULTS). Use as a context manager."""
+    """`streamlit run streamlit_app.py` (or `script`) in a subprocess, from the repository root;
+    `env` adds environment variables (SEMAX_STUDIO_MODEL, SEMAX_STUDIO_RESULTS). Use as a
+    context manager."""
 
-    def __init__(self, env: dict | None = None, log: str | Path | None = None):
+    def __init__(
+        self,
+        env: dict | None = None,
+        log: str | Path | None = None,
+        script: str | Path = "streamlit_app.py",
+    ):
+        self.script = str(script)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -50,7 +57,7 @@ class AppServer:
             "-m",
             "streamlit",
             "run",
-            "streamlit_app.py",
+            self.script,
             "--server.headless",
             "true",
             "--server.port",

@@ -26,10 +26,6 @@ from semax.explain import has_related_task, reads_histories
 from semax.inference import Recommender
 
 REPO = Path(__file__).resolve().parents[1]
-# Interactive queries are many tiny tensor ops: one intra-op thread answers them ~10x faster than
-# several threads that must synchronise (measured on a busy 2-core machine: rate_text 1.2 ms vs
-# 15 ms median). SEMAX_STUDIO_TORCH_THREADS overrides it (e.g. for training big models in the app).
-torch.set_num_threads(int(os.environ.get("SEMAX_STUDIO_TORCH_THREADS", "1")))
 DEMO = REPO / "assets" / "semax-demo"
 DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, TRAIN_SOURCE = (
     "Bundled demo",
@@ -92,6 +88,15 @@ class Current:
     @property
     def histories(self) -> bool:
         return reads_histories(self.bundle.model)
+
+
+def configure_torch() -> None:
+    """Interactive queries are many tiny tensor ops: one intra-op thread answers them about 10x
+    faster than threads that must synchronise (measured on a busy 2-core machine: rate_text
+    1.2 ms against 15 ms median). SEMAX_STUDIO_TORCH_THREADS sets another count."""
+    threads = int(os.environ.get("SEMAX_STUDIO_TORCH_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
 
 
 def demo_source() -> str:

@@ -105,7 +105,7 @@ def test_beta_curve_has_a_band_and_a_line_per_metric():
     assert isinstance(fig, go.Figure)
     assert [t.name for t in fig.data] == ["MAE ± std", "MAE", "RMSE ± std", "RMSE"]
     band, line = fig.data[0], fig.data[1]
-    assert band.fill == "toself" and list(line.x) == [0.1, 0.5, 0.9]
+    assert band.fill == "toself" and band.mode == "lines" and list(line.x) == [0.1, 0.5, 0.9]
     std = np.std([0, 1], ddof=1)
     assert band.y[0] == pytest.approx(0.1 + 0.5 + std)
 

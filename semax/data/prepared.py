@@ -12,6 +12,8 @@ same model input `semax.data.dataset.prepare(read_reviews(SRC))` builds in memor
 `load_prepared(DIR)` (what `train --data DIR` uses) opens every array with
 `np.load(mmap_mode="r", allow_pickle=False)`: a batch reads only the token rows and histories it
 needs, and the page cache is shared by every process training on the same machine (torchrun).
+Every two seconds the process releases the pages it mapped (they stay in the page cache), so its
+resident set stays bounded by what recent batches read instead of growing over an epoch.
 
 Folder layout (row r of every array is review r in chronological order, as `ReviewData`):
 
@@ -38,10 +40,14 @@ collide with probability about n^2 / 2^65 (1e-6 for 5 million reviews).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mmap
 import os
 import shutil
+import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +88,7 @@ ARRAYS = (
 )
 CHUNK_ROWS = 50_000  # reviews handled at a time (reader blocks are cut to this size)
 GATHER_ROWS = 16_384  # token rows gathered at a time while reordering (bounds mapped pages)
+TRIM_SECONDS = 2.0  # how often a loaded folder's mapped pages are released (0 = never)
 _SCHEMA = pa.schema(
     [
         ("user", pa.string()),
@@ -234,6 +241,24 @@ def _entity_ids(
     return code, by_code, lookup[code], [UNKNOWN, *(by_code[i] for i in in_fit)]
 
 
+def _histories(
+    code: np.ndarray, when: np.ndarray, max_history: int, part_rows: int = 1_000_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """`build_histories`, a share of the entities at a time: an entity's history depends on its
+    own rows only, so the result is the same while the temporaries shrink with the share."""
+    parts = max(1, len(code) // part_rows)
+    if parts == 1:
+        return build_histories(code, when, max_history)
+    history = np.empty((len(code), max_history), dtype=np.int32)
+    length = np.empty(len(code), dtype=np.int32)
+    for j in range(parts):
+        rows = np.flatnonzero(code % parts == j)  # chronological, as the whole
+        h, n = build_histories(code[rows], when[rows], max_history)
+        history[rows] = np.where(h >= 0, rows[np.maximum(h, 0)], h)
+        length[rows] = n
+    return history, length
+
+
 def prepare_to_disk(
     source,
     out,
@@ -249,7 +274,9 @@ def prepare_to_disk(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not is_prepared(out):
+    ours = {CONFIG, REVIEWS, "words.tmp", "vocab.json", "ids.json", "entities.json"}
+    ours |= {f"{name}.npy" for name in ARRAYS}
+    if out.is_dir() and any(p.name not in ours for p in out.iterdir()):  # else: ours, overwritten
         raise DataError(f"{out}: not empty and not a prepared folder; choose a new --out")
     out.mkdir(parents=True, exist_ok=True)
     (out / CONFIG).unlink(missing_ok=True)  # the marker comes last: a half-written folder is none
@@ -319,6 +346,7 @@ def _write_folder(
         raise DataError(f"{name}: no valid reviews ({report.rows_read} records dropped: {reasons})")
     seconds_read = time.perf_counter() - t0
 
+    del seen, seen_variant
     # -- the split and the ids, from a few numbers per review
     when = np.concatenate(times)
     del times
@@ -328,36 +356,29 @@ def _write_folder(
     when = when[order]
     split = split_labels(n, config.train_frac, config.valid_frac)
     fit = split == FIT
-    rating = np.concatenate(ratings)[order]
+    _save(out, "order", order)
+    _save(out, "time", when)
+    _save(out, "split", split)
+    _save(out, "rating", np.concatenate(ratings)[order])
     del ratings
-    user_code, user_names, user, user_map = _entity_ids(
-        np.concatenate(user_codes), order, fit, users.names()
-    )
-    item_code, item_names, item, item_map = _entity_ids(
-        np.concatenate(item_codes), order, fit, items.names()
-    )
-    del user_codes, item_codes, users, items
-    for key, array in (
-        ("order", order),
-        ("time", when),
-        ("split", split),
-        ("rating", rating),
-        ("user", user),
-        ("item", item),
-        ("user_code", user_code),
-        ("item_code", item_code),
-        ("user_fit_count", count_in(user_code, fit, user_code.max() + 1)[user_code]),
-        ("item_fit_count", count_in(item_code, fit, item_code.max() + 1)[item_code]),
-    ):
-        _save(out, key, array.astype(np.int32) if key.endswith("fit_count") else array)
-    del user, item, rating
-    for side, code in (("user", user_code), ("item", item_code)):
-        history, length = build_histories(code, when, config.max_history)
-        _save(out, f"{side}_history", history)
-        _save(out, f"{side}_history_len", length)
-        del history, length
-    cut = cutoffs(pd.DataFrame({"time": when}), split)
-    del when, user_code, item_code, split
+    codes: dict[str, np.ndarray] = {}
+    ids: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    for side, by_file, strings in (("user", user_codes, users), ("item", item_codes, items)):
+        code, names[side], model_id, ids[side] = _entity_ids(
+            np.concatenate(by_file), order, fit, strings.names()
+        )
+        by_file.clear()
+        _save(out, side, model_id)
+        _save(out, f"{side}_code", code)
+        _save(out, f"{side}_fit_count", count_in(code, fit, code.max() + 1)[code].astype(np.int32))
+        codes[side] = code
+        del code, model_id
+    del users, items
+    _write_json(out / "ids.json", {"users": ids["user"], "items": ids["item"]})
+    _write_json(out / "entities.json", {"users": names["user"], "items": names["item"]})
+    n_users, n_items = len(names["user"]), len(names["item"])
+    del ids, names
 
     # -- the vocabulary: word counts over the fitting split, read back from the word file
     word_counts = np.concatenate(word_counts)
@@ -370,9 +391,9 @@ def _write_folder(
     with open(words_path, "rb") as f:
         for lo in range(0, n, chunk_rows):
             hi = min(lo + chunk_rows, n)
-            ids = np.fromfile(f, dtype=np.int32, count=int(offsets[hi] - offsets[lo]))
+            ids_read = np.fromfile(f, dtype=np.int32, count=int(offsets[hi] - offsets[lo]))
             row_fit = np.repeat(fit_by_source[lo:hi], word_counts[lo:hi])
-            counts += np.bincount(ids[row_fit], minlength=len(counts))
+            counts += np.bincount(ids_read[row_fit], minlength=len(counts))
     del fit_by_source
     vocab = Vocab.from_counts(
         Counter({w: int(counts[pid]) for w, pid in tokenizer.provisional.items()}),
@@ -383,10 +404,12 @@ def _write_folder(
     for word, pid in tokenizer.provisional.items():
         remap[pid] = vocab.index.get(word, UNK)
     del tokenizer, counts
+    _write_json(out / "vocab.json", vocab.words)
 
     # -- the token store in chronological order: first max_words ids of each review
     mw = config.max_words
     lengths_by_source = np.minimum(word_counts, mw).astype(np.int32)
+    del word_counts
     _save(out, "lengths", lengths_by_source[order])
     tokens_path = out / "tokens.npy"
     header = np.lib.format.open_memmap(tokens_path, mode="w+", dtype=np.int32, shape=(n, mw))
@@ -407,10 +430,17 @@ def _write_folder(
             f.write(block.tobytes())
         if f.tell() != offset + n * mw * 4:
             raise OSError(f"{tokens_path}: short write")
+    del order, offsets, lengths_by_source, remap
 
-    _write_json(out / "vocab.json", vocab.words)
-    _write_json(out / "ids.json", {"users": user_map, "items": item_map})
-    _write_json(out / "entities.json", {"users": user_names, "items": item_names})
+    # -- histories last, with little else in memory (they are the largest arrays made here)
+    for side in ("user", "item"):
+        history, length = _histories(codes.pop(side), when, config.max_history)
+        _save(out, f"{side}_history", history)
+        _save(out, f"{side}_history_len", length)
+        del history, length
+    cut = cutoffs(pd.DataFrame({"time": when}), split)
+    del when, split
+
     summary = {
         "format": FORMAT,
         "version": VERSION,
@@ -420,8 +450,8 @@ def _write_folder(
         "n": n,
         "rows_read": report.rows_read,
         "dropped": dict(report.dropped),
-        "users": len(user_names),
-        "items": len(item_names),
+        "users": n_users,
+        "items": n_items,
         "vocabulary": len(vocab),
         "cutoffs": cut,
         "seconds": round(time.perf_counter() - t0, 3),
@@ -450,7 +480,7 @@ def read_config(folder) -> dict:
     return config
 
 
-def _array(folder: Path, name: str, n: int) -> np.ndarray:
+def _array(folder: Path, name: str, n: int) -> np.memmap:
     path = folder / f"{name}.npy"
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -458,15 +488,45 @@ def _array(folder: Path, name: str, n: int) -> np.ndarray:
         raise DataError(f"{path}: unreadable ({exc})") from None
     if array.shape[:1] != (n,):
         raise DataError(f"{path}: {array.shape[0]} rows, but {CONFIG} says {n}")
-    return array.view(np.ndarray)  # a plain array over the mapped file
+    return array
 
 
-def load_prepared(folder) -> ReviewData:
-    """The `ReviewData` of a prepared folder, every array memory-mapped read-only."""
+class _PageTrimmer:
+    """Every `seconds`, drops this process's mapping of the prepared arrays' pages
+    (`madvise(MADV_DONTNEED)` on the read-only shared mappings). The data stays in the page cache,
+    so the next read maps it again without disk I/O, but the resident set no longer grows with
+    every page an epoch touches: it stays about what a few seconds of batches read. The thread
+    ends once the arrays are gone."""
+
+    def __init__(self, maps: list, seconds: float):
+        self.refs = [weakref.ref(m) for m in maps]
+        self.seconds = seconds
+        threading.Thread(target=self._run, name="semax-page-trimmer", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.seconds)
+            alive = [m for m in (ref() for ref in self.refs) if m is not None]
+            if not alive:
+                return
+            for m in alive:
+                with contextlib.suppress(OSError, ValueError):  # closed meanwhile
+                    m.madvise(mmap.MADV_DONTNEED)
+            del alive
+
+
+def load_prepared(folder, trim_seconds: float = TRIM_SECONDS) -> ReviewData:
+    """The `ReviewData` of a prepared folder, every array memory-mapped read-only.
+
+    `trim_seconds` > 0 releases the mapped pages this often (see `_PageTrimmer`; Linux), so the
+    resident set stays bounded however much of the folder an epoch reads; 0 keeps them."""
     folder = Path(folder)
     config = read_config(folder)
     n = int(config["n"])
-    a = {name: _array(folder, name, n) for name in ARRAYS}
+    mapped = {name: _array(folder, name, n) for name in ARRAYS}
+    if trim_seconds > 0 and hasattr(mmap, "MADV_DONTNEED"):
+        _PageTrimmer([m._mmap for m in mapped.values() if getattr(m, "_mmap", None)], trim_seconds)
+    a = {name: m.view(np.ndarray) for name, m in mapped.items()}  # plain arrays over the files
     try:
         words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
         ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))

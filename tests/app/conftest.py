@@ -58,6 +58,14 @@ def train_bundle(kind: str, folder, beta: float | None = 0.4):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """The app sets torch's thread count for its process (here: the test process); put it back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def app_bundle(tmp_path_factory):
     """A 4-epoch SEMAX bundle (8 dims) whose reviews include script/img payloads."""

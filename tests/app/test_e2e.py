@@ -81,7 +81,7 @@ def snap(page, shots: Path, name: str) -> None:
 
 def test_every_page_in_the_browser(server, page, shots):
     page.goto(server.url)
-    page.get_by_text("Model kind", exact=True).wait_for()
+    page.get_by_text("Model kind", exact=True).first.wait_for()
     assert page.get_by_text("Bundled demo", exact=True).is_visible()  # the shared sidebar
     snap(page, shots, "model")
 
@@ -143,3 +143,28 @@ def test_review_text_is_shown_as_text_not_markup(server, page, shots):
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     assert page.locator('img[src="x"]').count() == 0
     assert page.locator("script:text('__xss')").count() == 0
+
+
+def test_train_a_small_model_in_the_browser(server, page, shots, tmp_path):
+    from tests.conftest import tiny_frame, write_amazon
+
+    data = write_amazon(tiny_frame(1500, n_users=40, n_items=30, seed=4), tmp_path / "r.json")
+    page.goto(server.url)
+    page.get_by_text("Model kind", exact=True).first.wait_for()
+    page.get_by_role("tab", name="Train a small model now").click()
+    page.get_by_text("Local path", exact=True).click()
+    box = page.get_by_label("Path (or hf://datasets/OWNER/REPO/PATH)")
+    box.fill(str(data))
+    box.press("Enter")
+    wait_idle(page)
+    page.get_by_test_id("stButton").filter(has_text="Train").first.click()
+    page.get_by_test_id("stProgress").wait_for()  # the live panel, polled by a fragment
+    page.locator(".st-key-train-live-loss .js-plotly-plot").wait_for()
+    page.screenshot(path=str(shots / "training.png"))
+    page.get_by_text("Finished in", exact=False).wait_for(timeout=300_000)
+    wait_idle(page)
+    # the trained model is now the current one: the sidebar switched its source
+    checked = page.get_by_test_id("stSidebar").locator("input[type=radio]:checked")
+    assert checked.evaluate("e => e.closest('label').innerText") == "Train a small model now"
+    assert page.get_by_text("trained now on", exact=False).count() >= 1
+    snap(page, shots, "trained")

@@ -238,7 +238,9 @@ def test_every_page_on_a_baseline_without_text(page, monkeypatch, bias_bundle, f
         assert any("does not read review histories" in i.value for i in at.info)
 
 
-def test_training_shows_progress_and_can_be_cancelled(monkeypatch, app_bundle, fake_results, tmp_path):
+def test_training_shows_progress_and_can_be_cancelled(
+    monkeypatch, app_bundle, fake_results, tmp_path
+):
     from tests.conftest import tiny_frame, write_amazon
 
     big = write_amazon(tiny_frame(3000, n_users=60, n_items=40, seed=3), tmp_path / "big.json")
@@ -250,9 +252,27 @@ def test_training_shows_progress_and_can_be_cancelled(monkeypatch, app_bundle, f
     job = at.session_state["studio.job.train"]
     assert job.running
     assert len(at.get("progress")) == 1  # the live panel: progress bar, loss curve, cancel
-    assert at.button(key="train.go").disabled
+    assert "train-live-loss" in {c.key for c in at.get("plotly_chart")}
+    at.run()
+    assert at.button(key="train.go").disabled  # one training at a time
     at.button(key="train-cancel").click().run()
     assert job.wait(300) and job.status == "cancelled"
     at.run()
     assert any("Cancelled after" in w.value for w in at.warning)
     assert at.session_state["studio.current"].label == str(app_bundle)  # the model stays
+
+
+def test_sidebar_sources(monkeypatch, app_bundle, fake_results, tmp_path):
+    at = open_page("predictor", monkeypatch, app_bundle, fake_results)
+    source = at.sidebar.radio(key="studio.source_kind")
+    source.set_value("Train a small model now").run()
+    assert not at.exception
+    assert any("No model trained in this session yet" in i.value for i in at.sidebar.info)
+    assert any("No model loaded" in i.value for i in at.info)  # the page says so too
+    at.sidebar.radio(key="studio.source_kind").set_value("Hub repo").run()
+    at.sidebar.text_input(key="studio.repo_id").input("not a repo id!").run()
+    assert any("a Hub repo id is OWNER/NAME" in e.value for e in at.sidebar.error)
+    at.sidebar.radio(key="studio.source_kind").set_value("Run folder").run()
+    at.sidebar.text_input(key="studio.run_folder").input(str(app_bundle)).run()
+    assert not at.exception and not at.sidebar.error
+    assert "Predicted rating r̂_uv" in [m.label for m in at.metric]

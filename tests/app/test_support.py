@@ -170,3 +170,10 @@ def test_read_upload_refuses_files_over_the_limit():
         DataError, match=r"big\.json: .* over the app's 0\.001 MB limit.*python -m semax train"
     ):
         read_upload("big.json", b"x" * 5000, limit_mb=0.001)
+
+
+def test_card_body_drops_the_yaml_front_matter():
+    from semax.app_support import card_body
+
+    assert card_body("---\nlicense: mit\ntags:\n- a\n---\n\n# Title\ntext\n") == "# Title\ntext\n"
+    assert card_body("# Title\n---\nx\n---\n") == "# Title\n---\nx\n---\n"

@@ -2,6 +2,7 @@
 
 import json
 import random
+import time
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,12 @@ def test_prepared_folder_gives_the_same_model_inputs(shuffled_corpus, tmp_path):
     rows = [0, 17, len(mem) - 1]
     assert read_texts(out, rows) == mem.reviews["text"].iloc[rows].tolist()
 
+    trimmed = load_prepared(out, trim_seconds=0.01)  # pages released while in use: still right
+    for _ in range(3):
+        time.sleep(0.03)
+        assert np.array_equal(trimmed.store.tokens, mem.store.tokens)
+        assert np.array_equal(trimmed.item_history, mem.item_history)
+
 
 def test_amazon_2018_variants_are_dropped_as_the_reader_does(tmp_path):
     frame = tiny_frame(300, seed=4)
@@ -123,6 +130,8 @@ def test_prepare_and_train_refuse_what_they_cannot_honour(tmp_path, capsys):
     assert main(["prepare", "--data", str(data), "--out", str(busy)]) == 2
     assert "not empty" in capsys.readouterr().err
     prepared = tmp_path / "prepared"
+    prepared.mkdir()  # left half-written by an interrupted prepare: written again
+    (prepared / "reviews.parquet").write_bytes(b"partial")
     assert main(["prepare", "--data", str(data), "--out", str(prepared), "--max-words", "8"]) == 0
     argv = ["train", "--data", str(prepared), "--out", str(tmp_path / "m"), "--max-words", "30"]
     assert main(argv) == 2
@@ -131,3 +140,16 @@ def test_prepare_and_train_refuse_what_they_cannot_honour(tmp_path, capsys):
     assert is_prepared(prepared) and (prepared / "reviews.parquet").exists()
     missing = tmp_path / "missing.json"
     assert main(["prepare", "--data", str(missing), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_histories_built_a_share_of_the_entities_at_a_time_are_the_same():
+    from semax.data.history import build_histories
+    from semax.data.prepared import _histories
+
+    rng = np.random.default_rng(0)
+    code = rng.integers(0, 300, 5000)
+    when = np.sort(rng.integers(0, 400, 5000))
+    whole, parts = build_histories(code, when, 6), _histories(code, when, 6, part_rows=700)
+    assert all(
+        np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(whole, parts, strict=True)
+    )
