@@ -153,8 +153,10 @@ class Grid:
         dataset: str,
         base: TrainConfig | None = None,
         model_defaults: dict | None = None,
+        refit: bool = False,
     ):
         self.data, self.out, self.dataset = data, Path(out), dataset
+        self.refit = refit  # retrain on fit + validation for the chosen epochs (not in tuning)
         self.base = base or TrainConfig()
         self.model_defaults = model_defaults or {}
         (self.out / "runs").mkdir(parents=True, exist_ok=True)
@@ -179,8 +181,16 @@ class Grid:
             if run.stage == "ablation"
             else None
         )
+        refit = self.refit and run.stage != "tune" and batcher is None
         _bundle, result = pipeline.train(
-            self.data, run.method, overrides, cfg, progress=False, command="", batcher=batcher
+            self.data,
+            run.method,
+            overrides,
+            cfg,
+            progress=False,
+            command="",
+            batcher=batcher,
+            refit=refit,
         )
         metrics = _bundle.metrics
         record = {
@@ -221,7 +231,8 @@ class Grid:
     ) -> dict[str, pd.DataFrame]:
         tune_runs = tuning_runs(methods) if tune else []
         bar = tqdm(total=len(tune_runs), desc="grid", disable=not progress, file=sys.stderr)
-        tuned = self.tune(methods, bar) if tune else {}
+        saved = self.out / "tuned.json"
+        tuned = self.tune(methods, bar) if tune else (json.loads(saved.read_text()) if saved.exists() else {})
         runs = plan(methods, seeds, betas, ablations, tuned)
         bar.total = len(tune_runs) + len(runs)
         bar.refresh()

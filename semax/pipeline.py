@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 from semax import distributed, registry
 from semax.data.dataset import DataConfig, ReviewData, prepare
 from semax.data.prepared import attach_reviews
+from semax.errors import SemaxError
 from semax.evaluate import report
 from semax.hub import Bundle, bundle_config, model_card, save
 from semax.train import TrainConfig, TrainResult, fit, predict_rows
@@ -37,9 +39,51 @@ def train(
     progress: bool = True,
     command: str | None = None,
     batcher=None,
+    refit: bool = False,
 ) -> tuple[Bundle, TrainResult]:
     """Build a `kind` model for `data`, fit it, evaluate it on the test split and (with `out_dir`)
-    save the bundle there."""
+    save the bundle there.
+
+    With `refit`, the number of epochs is chosen by early stopping on the validation split as
+    usual, then a fresh model is trained on the whole training part (fit + validation) for that
+    many epochs; the test split is the same."""
+    if refit:
+        if batcher is not None:
+            raise ValueError("refit rebuilds the data, so it takes no custom batcher")
+        if "text" not in data.reviews:
+            raise SemaxError(
+                "--refit re-tokenizes the reviews: give the review file, not a prepared folder"
+            )
+        train_config = train_config or TrainConfig()
+        _, chosen = train(
+            data,
+            kind,
+            model_overrides,
+            train_config,
+            progress=progress,
+            command="",
+            callback=callback,
+        )
+        whole = prepare(data.reviews, replace(data.config, valid_frac=0.0))
+        refit_cfg = replace(train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1)
+        bundle, result = train(
+            whole,
+            kind,
+            model_overrides,
+            refit_cfg,
+            None,
+            data_source,
+            False,
+            callback,
+            progress,
+            command,
+        )
+        result.history = chosen.history + result.history
+        result.best_valid_rmse = bundle.metrics["valid_rmse"] = chosen.best_valid_rmse
+        bundle.metrics["refit_epochs"] = chosen.best_epoch
+        if out_dir and distributed.is_main():
+            save(bundle, out_dir)
+        return bundle, result
     train_config = train_config or TrainConfig()
     cfg = registry.config_for(kind, data, **(model_overrides or {}))
     torch.manual_seed(train_config.seed)

@@ -332,7 +332,8 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                 "seconds": time.perf_counter() - t_epoch,
             }
             result.history.append(row)
-            improved = valid_rmse < result.best_valid_rmse or math.isnan(result.best_valid_rmse)
+            # Without a validation split (a refit) every epoch counts and nothing stops early.
+            improved = valid_rmse < result.best_valid_rmse or math.isnan(valid_rmse)
             if improved or best_state is None:
                 result.best_valid_rmse, result.best_epoch = valid_rmse, epoch + 1
                 best_state = copy.deepcopy(model.state_dict())

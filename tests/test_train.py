@@ -109,3 +109,26 @@ def test_callback_can_cancel(tiny_data):
         progress=False,
     )
     assert result.stopped == "cancelled"
+
+
+def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data):
+    from semax import pipeline
+
+    bundle, result = pipeline.train(
+        tiny_data,
+        "semax",
+        {"d_text": 8, "d_word": 8, "d_factor": 8, "d_attn": 8, "d_hidden": 8},
+        TrainConfig(epochs=3, batch_size=32, patience=1),
+        progress=False,
+        command="t",
+        refit=True,
+    )
+    chosen = bundle.metrics["refit_epochs"]
+    assert 1 <= chosen <= 3
+    whole = bundle.data
+    assert len(whole.valid_rows) == 0
+    assert len(whole.fit_rows) == len(tiny_data.fit_rows) + len(tiny_data.valid_rows)
+    assert np.array_equal(whole.test_rows, tiny_data.test_rows)
+    refit_rows = [r for r in result.history if np.isnan(r["valid_rmse"])]
+    assert len(refit_rows) == chosen
+    assert bundle.metrics["n"] == len(tiny_data.test_rows)

@@ -59,6 +59,11 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-words", type=int, default=None)
     p.add_argument("--max-history", type=int, default=None)
     p.add_argument(
+        "--refit",
+        action="store_true",
+        help="retrain each run on the whole training part for the epochs chosen on validation",
+    )
+    p.add_argument(
         "--dataset", default=None, help="dataset name for table3.csv (default: the file name)"
     )
     p.add_argument("--json", action="store_true")
@@ -103,7 +108,7 @@ def run_experiments(args: argparse.Namespace) -> None:
         else {}
     )
     dataset = args.dataset or Path(args.data).name.split(".")[0]
-    grid = Grid(data, args.out, dataset, base, dims)
+    grid = Grid(data, args.out, dataset, base, dims, refit=args.refit)
     tables = grid.run(args.methods, args.seeds, args.betas, args.ablations, tune=not args.no_tune)
     table = summary(tables["table3"]) if len(tables["table3"]) else None
     result = {

@@ -67,6 +67,11 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=t.seed)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    p.add_argument(
+        "--refit",
+        action="store_true",
+        help="choose the epochs on validation, then retrain on the whole training part for that many",
+    )
     p.add_argument("--json", action="store_true")
 
 
@@ -145,6 +150,7 @@ def run_train(args: argparse.Namespace) -> None:
         out_dir=args.out,
         data_source=args.data,
         resume=args.resume,
+        refit=args.refit,
         command=" ".join(shlex.quote(a) for a in ["python", "-m", "semax", *args.argv]),
     )
     if not main:

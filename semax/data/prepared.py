@@ -12,8 +12,10 @@ same model input `semax.data.dataset.prepare(read_reviews(SRC))` builds in memor
 `load_prepared(DIR)` (what `train --data DIR` uses) opens every array with
 `np.load(mmap_mode="r", allow_pickle=False)`: a batch reads only the token rows and histories it
 needs, and the page cache is shared by every process training on the same machine (torchrun).
-Every two seconds the process releases the pages it mapped (they stay in the page cache), so its
-resident set stays bounded by what recent batches read instead of growing over an epoch.
+The process's own (anonymous) memory holds per-review columns only (ids, rating, time, the epoch's
+batch order: about 150 bytes a review) besides one batch; its resident set also counts the mapped
+file pages it touched (Linux maps cached neighbours of each page read too): clean page-cache pages
+the kernel can drop, at most the size of the .npy files.
 
 Folder layout (row r of every array is review r in chronological order, as `ReviewData`):
 
@@ -40,14 +42,10 @@ collide with probability about n^2 / 2^65 (1e-6 for 5 million reviews).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import mmap
 import os
 import shutil
-import threading
 import time
-import weakref
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,7 +86,6 @@ ARRAYS = (
 )
 CHUNK_ROWS = 50_000  # reviews handled at a time (reader blocks are cut to this size)
 GATHER_ROWS = 16_384  # token rows gathered at a time while reordering (bounds mapped pages)
-TRIM_SECONDS = 2.0  # how often a loaded folder's mapped pages are released (0 = never)
 _SCHEMA = pa.schema(
     [
         ("user", pa.string()),
@@ -491,41 +488,12 @@ def _array(folder: Path, name: str, n: int) -> np.memmap:
     return array
 
 
-class _PageTrimmer:
-    """Every `seconds`, drops this process's mapping of the prepared arrays' pages
-    (`madvise(MADV_DONTNEED)` on the read-only shared mappings). The data stays in the page cache,
-    so the next read maps it again without disk I/O, but the resident set no longer grows with
-    every page an epoch touches: it stays about what a few seconds of batches read. The thread
-    ends once the arrays are gone."""
-
-    def __init__(self, maps: list, seconds: float):
-        self.refs = [weakref.ref(m) for m in maps]
-        self.seconds = seconds
-        threading.Thread(target=self._run, name="semax-page-trimmer", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(self.seconds)
-            alive = [m for m in (ref() for ref in self.refs) if m is not None]
-            if not alive:
-                return
-            for m in alive:
-                with contextlib.suppress(OSError, ValueError):  # closed meanwhile
-                    m.madvise(mmap.MADV_DONTNEED)
-            del alive
-
-
-def load_prepared(folder, trim_seconds: float = TRIM_SECONDS) -> ReviewData:
-    """The `ReviewData` of a prepared folder, every array memory-mapped read-only.
-
-    `trim_seconds` > 0 releases the mapped pages this often (see `_PageTrimmer`; Linux), so the
-    resident set stays bounded however much of the folder an epoch reads; 0 keeps them."""
+def load_prepared(folder) -> ReviewData:
+    """The `ReviewData` of a prepared folder, every array memory-mapped read-only."""
     folder = Path(folder)
     config = read_config(folder)
     n = int(config["n"])
     mapped = {name: _array(folder, name, n) for name in ARRAYS}
-    if trim_seconds > 0 and hasattr(mmap, "MADV_DONTNEED"):
-        _PageTrimmer([m._mmap for m in mapped.values() if getattr(m, "_mmap", None)], trim_seconds)
     a = {name: m.view(np.ndarray) for name, m in mapped.items()}  # plain arrays over the files
     try:
         words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
