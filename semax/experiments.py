@@ -232,7 +232,11 @@ class Grid:
         tune_runs = tuning_runs(methods) if tune else []
         bar = tqdm(total=len(tune_runs), desc="grid", disable=not progress, file=sys.stderr)
         saved = self.out / "tuned.json"
-        tuned = self.tune(methods, bar) if tune else (json.loads(saved.read_text()) if saved.exists() else {})
+        tuned = (
+            self.tune(methods, bar)
+            if tune
+            else (json.loads(saved.read_text()) if saved.exists() else {})
+        )
         runs = plan(methods, seeds, betas, ablations, tuned)
         bar.total = len(tune_runs) + len(runs)
         bar.refresh()

@@ -4,7 +4,13 @@ from semax.data.text import PAD, UNK, Vocab, build_token_store, tokenize
 
 
 def test_tokenize_lowercases_and_keeps_contractions():
-    assert tokenize("It's GREAT, 'don't'-stop 4ever!") == ["it's", "great", "don't", "stop", "4ever"]
+    assert tokenize("It's GREAT, 'don't'-stop 4ever!") == [
+        "it's",
+        "great",
+        "don't",
+        "stop",
+        "4ever",
+    ]
 
 
 def test_rare_words_become_unk_counting_only_the_fitting_rows():
@@ -40,7 +46,13 @@ def test_vocab_reuse_reproduces_ids():
 
 
 def test_token_store_tokens_equal_tokenize():
-    texts = ["Don't STOP 'til it's done!!", "café naïve\\x01 x", "''' a''b", "", "rock'n'roll 4ever"]
+    texts = [
+        "Don't STOP 'til it's done!!",
+        "café naïve\\x01 x",
+        "''' a''b",
+        "",
+        "rock'n'roll 4ever",
+    ]
     store = build_token_store(texts, np.ones(len(texts), bool), max_words=10, min_count=1)
     for r, text in enumerate(texts):
         ids = store.tokens[r, : store.lengths[r]]
