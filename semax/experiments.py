@@ -229,6 +229,7 @@ class Grid:
         tune: bool = True,
         progress: bool = True,
     ) -> dict[str, pd.DataFrame]:
+        t0 = time.perf_counter()  # wall time of the whole grid, tuning included
         tune_runs = tuning_runs(methods) if tune else []
         bar = tqdm(total=len(tune_runs), desc="grid", disable=not progress, file=sys.stderr)
         saved = self.out / "tuned.json"
@@ -240,7 +241,6 @@ class Grid:
         runs = plan(methods, seeds, betas, ablations, tuned)
         bar.total = len(tune_runs) + len(runs)
         bar.refresh()
-        t0 = time.perf_counter()
         for run in runs:
             bar.set_postfix_str(run.run_id)
             self.execute(run)

@@ -59,7 +59,7 @@ from semax.data import readers
 from semax.data.dataset import UNKNOWN, DataConfig, ReviewData
 from semax.data.history import build_histories, count_in
 from semax.data.split import FIT, chronological_order, cutoffs, split_labels
-from semax.data.text import _SEP, PAD, UNK, TokenStore, Vocab, _raw_tokens
+from semax.data.text import StreamingTokenizer, TokenStore, Vocab
 from semax.errors import DataError
 
 CONFIG = "prepared.json"
@@ -156,37 +156,6 @@ class _Seen:
 
 def _hash(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return pd.util.hash_pandas_object(frame[columns], index=False).to_numpy(dtype=np.uint64)
-
-
-class _Tokenizer:
-    """`build_token_store`'s tokenizer, streaming: provisional word ids (1-based, in order of first
-    appearance) shared by every chunk; every word of every review is kept (counting needs all of
-    them, the store only the first max_words)."""
-
-    def __init__(self) -> None:
-        self.provisional: dict[str, int] = {}
-
-    def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(word ids of all the texts one after another, words per text)."""
-        part = [t.replace("\x01", " ") for t in texts]
-        raw = _raw_tokens(" \x01 ".join(part) + " \x01")  # every review ends with the separator
-        codes, uniques = pd.factorize(np.asarray(raw, dtype=object))
-        local = np.empty(len(uniques), dtype=np.int64)
-        provisional = self.provisional
-        for j, w in enumerate(uniques):
-            word = w.strip(b"'")
-            local[j] = (
-                -1
-                if w == _SEP
-                else (provisional.setdefault(word.decode(), len(provisional) + 1) if word else -2)
-            )
-        ids = local[codes]
-        ids = ids[ids != -2]
-        sep = ids == -1
-        review = np.cumsum(sep) - sep
-        words = ~sep
-        counts = np.bincount(review[words], minlength=len(part)).astype(np.int64)
-        return ids[words].astype(np.int32), counts
 
 
 class _Names:
@@ -293,7 +262,7 @@ def _write_folder(
     chunks, report, name = _reader_chunks(source, format, on_bad_lines, column_map)
     variants = report.format == "amazon2018"
     seen, seen_variant = _Seen(), _Seen()
-    tokenizer, users, items = _Tokenizer(), _Names(), _Names()
+    tokenizer, users, items = StreamingTokenizer(), _Names(), _Names()
     times, ratings, user_codes, item_codes, word_counts = [], [], [], [], []
     bar = None
     if progress:
@@ -396,10 +365,7 @@ def _write_folder(
         Counter({w: int(counts[pid]) for w, pid in tokenizer.provisional.items()}),
         config.min_count,
     )
-    remap = np.full(len(tokenizer.provisional) + 1, UNK, dtype=np.int32)
-    remap[PAD] = PAD
-    for word, pid in tokenizer.provisional.items():
-        remap[pid] = vocab.index.get(word, UNK)
+    remap = tokenizer.remap(vocab)
     del tokenizer, counts
     _write_json(out / "vocab.json", vocab.words)
 

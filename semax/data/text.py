@@ -77,35 +77,23 @@ class TokenStore:
         return self.tokens.shape[1]
 
 
-def build_token_store(
-    texts: Sequence[str],
-    fit_mask: np.ndarray,
-    max_words: int,
-    min_count: int = 10,
-    vocab: Vocab | None = None,
-    chunk: int = 20_000,
-) -> TokenStore:
-    """Tokenize each text once; count words over `fit_mask` rows (all of each text, not just the
-    first `max_words`); store the first `max_words` ids. With `vocab` given, counting is skipped.
+class StreamingTokenizer:
+    """Word ids for texts given chunk by chunk: provisional ids (1-based, in order of first
+    appearance) shared by every chunk, every word of every text kept. Same tokens as `tokenize`.
 
-    Vectorised per chunk: the texts are joined with a separator token, split by one bytes
-    translate + split and hashed by one `pd.factorize`; the rest is numpy. Same tokens as
-    `tokenize`."""
-    n = len(texts)
-    fit_mask = np.asarray(fit_mask, dtype=bool)
-    provisional: dict[str, int] = {}  # word -> provisional id (1-based; 0 = pad)
-    counts = np.zeros(1, dtype=np.int64)  # by provisional id
-    store = np.zeros((n, max_words), dtype=np.int32)
-    lengths = np.zeros(n, dtype=np.int32)
-    for lo in range(0, n, chunk):
-        part = texts[lo : lo + chunk]  # a list or a pandas Series (sliced by position)
-        part = [
-            t.replace("\x01", " ") for t in (part.tolist() if hasattr(part, "tolist") else part)
-        ]
-        raw = _raw_tokens(" \x01 ".join(part) + " \x01")  # every review ends with the separator
+    Vectorised: a chunk's texts are joined with a separator token, split by one bytes translate +
+    split and hashed by one `pd.factorize`; the rest is numpy."""
+
+    def __init__(self) -> None:
+        self.provisional: dict[str, int] = {}
+
+    def __call__(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word ids of all the texts one after another, words per text)."""
+        part = [t.replace("\x01", " ") for t in texts]
+        raw = _raw_tokens(" \x01 ".join(part) + " \x01")  # every text ends with the separator
         codes, uniques = pd.factorize(np.asarray(raw, dtype=object))
-        # chunk-local code -> provisional id; separator -> -1, apostrophes only -> -2 (dropped)
-        local = np.empty(len(uniques), dtype=np.int64)
+        local = np.empty(len(uniques), dtype=np.int64)  # separator -1, apostrophes only -2
+        provisional = self.provisional
         for j, w in enumerate(uniques):
             word = w.strip(b"'")
             local[j] = (
@@ -116,28 +104,57 @@ def build_token_store(
         ids = local[codes]
         ids = ids[ids != -2]
         sep = ids == -1
-        review = np.cumsum(sep) - sep  # review index (within the chunk) of each token
+        review = np.cumsum(sep) - sep
         words = ~sep
-        start = np.flatnonzero(np.r_[True, sep[:-1]])  # first token position of each review
-        pos = np.arange(len(ids)) - start[review]
-        keep = words & (pos < max_words)
+        counts = np.bincount(review[words], minlength=len(part)).astype(np.int64)
+        return ids[words].astype(np.int32), counts
+
+    def remap(self, vocab: Vocab) -> np.ndarray:
+        """Provisional id -> vocabulary id (<UNK> for words outside it); index 0 stays <PAD>."""
+        table = np.full(len(self.provisional) + 1, UNK, dtype=np.int32)
+        table[PAD] = PAD
+        for word, pid in self.provisional.items():
+            table[pid] = vocab.index.get(word, UNK)
+        return table
+
+
+def build_token_store(
+    texts: Sequence[str],
+    fit_mask: np.ndarray,
+    max_words: int,
+    min_count: int = 10,
+    vocab: Vocab | None = None,
+    chunk: int = 20_000,
+) -> TokenStore:
+    """Tokenize each text once; count words over `fit_mask` rows (all of each text, not just the
+    first `max_words`); store the first `max_words` ids. With `vocab` given, counting is skipped."""
+    n = len(texts)
+    fit_mask = np.asarray(fit_mask, dtype=bool)
+    tokenizer = StreamingTokenizer()
+    counts = np.zeros(1, dtype=np.int64)  # by provisional id
+    store = np.zeros((n, max_words), dtype=np.int32)
+    lengths = np.zeros(n, dtype=np.int32)
+    for lo in range(0, n, chunk):
+        part = texts[lo : lo + chunk]  # a list or a pandas Series (sliced by position)
+        ids, per_text = tokenizer(part.tolist() if hasattr(part, "tolist") else part)
+        review = np.repeat(
+            np.arange(len(per_text)), per_text
+        )  # text (within the chunk) of each word
+        pos = np.arange(len(ids)) - np.repeat(np.cumsum(per_text) - per_text, per_text)
+        keep = pos < max_words
         store[lo + review[keep], pos[keep]] = ids[keep]
-        lengths[lo : lo + len(part)] = np.minimum(
-            np.bincount(review[words], minlength=len(part)), max_words
-        )
+        lengths[lo : lo + len(per_text)] = np.minimum(per_text, max_words)
         if vocab is None:
-            counted = words & fit_mask[lo + review]
-            chunk_counts = np.bincount(ids[counted], minlength=len(provisional) + 1)
+            chunk_counts = np.bincount(
+                ids[fit_mask[lo + review]], minlength=len(tokenizer.provisional) + 1
+            )
             counts = np.pad(counts, (0, len(chunk_counts) - len(counts)))
             counts += chunk_counts
     if vocab is None:
+        words = tokenizer.provisional
         vocab = Vocab.from_counts(
-            Counter({w: int(counts[pid]) for w, pid in provisional.items() if pid < len(counts)}),
+            Counter({w: int(counts[pid]) for w, pid in words.items() if pid < len(counts)}),
             min_count,
         )
-    remap = np.full(len(provisional) + 1, UNK, dtype=np.int32)
-    remap[PAD] = PAD
-    for word, pid in provisional.items():
-        remap[pid] = vocab.index.get(word, UNK)
-    np.take(remap, store, out=store)  # in place: no second copy of the store
+    np.take(tokenizer.remap(vocab), store, out=store)  # in place: no second copy of the store
     return TokenStore(store, lengths, vocab)
