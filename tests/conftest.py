@@ -131,3 +131,17 @@ def tiny_run(tmp_path_factory):
     )
     assert code == 0
     return out, data
+
+
+SMALL_DIMS = {"d_factor": 8, "d_word": 8, "d_text": 8, "d_attn": 8, "d_hidden": 8}
+
+
+def small_semax(data, seed: int = 0, **overrides):
+    """A SEMAX with 8-dimensional everything, sized for `data`, seeded."""
+    import torch
+
+    from semax.model import SEMAX
+    from semax.registry import config_for
+
+    torch.manual_seed(seed)
+    return SEMAX(config_for("semax", data, **{**SMALL_DIMS, **overrides}))

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from semax.cli import main
+from semax.hub import FILES
 
 
 def run(capsys, *argv):
@@ -14,15 +15,7 @@ def run(capsys, *argv):
 def test_train_writes_a_bundle_without_the_resume_checkpoint(tiny_run):
     out, _ = tiny_run
     names = {p.name for p in out.iterdir()}
-    assert {
-        "config.json",
-        "model.safetensors",
-        "vocab.json",
-        "ids.json",
-        "reviews.parquet",
-        "metrics.json",
-        "README.md",
-    } <= names
+    assert set(FILES) <= names
     assert "checkpoint.pt" not in names
     config = json.loads((out / "config.json").read_text())
     assert config["kind"] == "semax" and config["cutoffs"]["n"] == 400

@@ -5,24 +5,12 @@ import torch
 from semax.batching import assemble
 from semax.data.history import NO_REVIEW
 from semax.inference import Recommender
-from semax.model import SEMAX, SemaxConfig
+from tests.conftest import small_semax
 
 
 @pytest.fixture
 def rec(tiny_data):
-    torch.manual_seed(0)
-    cfg = SemaxConfig(
-        n_words=len(tiny_data.vocab),
-        n_users=len(tiny_data.users),
-        n_items=len(tiny_data.items),
-        d_factor=8,
-        d_word=8,
-        d_text=8,
-        d_attn=8,
-        d_hidden=8,
-        global_mean=3.0,
-    )
-    return Recommender(SEMAX(cfg), tiny_data)
+    return Recommender(small_semax(tiny_data, global_mean=3.0), tiny_data)
 
 
 def uncached(rec, user, item):

@@ -3,24 +3,12 @@ import pytest
 import torch
 
 from semax.batching import make_batch
-from semax.model import SEMAX, Output, SemaxConfig, semax_loss
+from semax.model import Output, semax_loss
+from tests.conftest import small_semax
 
 
 def model_for(data, **kw):
-    cfg = SemaxConfig(
-        n_words=len(data.vocab),
-        n_users=len(data.users),
-        n_items=len(data.items),
-        d_factor=8,
-        d_word=8,
-        d_text=8,
-        d_attn=8,
-        d_hidden=8,
-        global_mean=data.global_mean,
-        **kw,
-    )
-    torch.manual_seed(0)
-    return SEMAX(cfg).eval()
+    return small_semax(data, **kw).eval()
 
 
 def test_forward_returns_all_outputs_with_their_shapes(tiny_data):

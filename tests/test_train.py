@@ -3,25 +3,12 @@ import pytest
 import torch
 
 from semax.errors import TrainingError
-from semax.model import SEMAX, SemaxConfig
 from semax.train import CHECKPOINT, TrainConfig, fit, predict_rows
+from tests.conftest import small_semax
 
 
 def small_model(data, seed=0, **kw):
-    torch.manual_seed(seed)
-    cfg = SemaxConfig(
-        n_words=len(data.vocab),
-        n_users=len(data.users),
-        n_items=len(data.items),
-        d_factor=8,
-        d_word=8,
-        d_text=8,
-        d_attn=8,
-        d_hidden=8,
-        global_mean=data.global_mean,
-        **kw,
-    )
-    return SEMAX(cfg)
+    return small_semax(data, seed, **kw)
 
 
 def test_same_seed_gives_the_same_model(tiny_data):
