@@ -276,3 +276,21 @@ def test_sidebar_sources(monkeypatch, app_bundle, fake_results, tmp_path):
     at.sidebar.text_input(key="studio.run_folder").input(str(app_bundle)).run()
     assert not at.exception and not at.sidebar.error
     assert "Predicted rating r̂_uv" in [m.label for m in at.metric]
+
+
+@pytest.mark.skipif(
+    not (DEMO / "model.safetensors").exists(),
+    reason=f"the bundled demo model is not built ({DEMO})",
+)
+@pytest.mark.parametrize("page, charts", [("errors", 4), ("beta", 2)])
+def test_result_pages_draw_the_committed_results(page, charts, monkeypatch):
+    results = REPO / "results"
+    if not (results / "musical_instruments" / "table3.csv").exists():
+        pytest.skip("no committed results")
+    monkeypatch.delenv("SEMAX_STUDIO_MODEL", raising=False)
+    monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert len(at.get("plotly_chart")) >= charts
