@@ -138,13 +138,20 @@ def load_model(source: str, revision: str | None, stamp: float) -> Current:
 _WARMED: set[str] = set()
 
 
+WARM_DELAY_S = 2.0
+
+
 def warm_up(current: Current | None) -> None:
     """Called by the router after the page is drawn: fill the current model's caches in a
     background thread, once per model, so the first page does not share the CPU with it."""
     if current is None or current.key in _WARMED:
         return
     _WARMED.add(current.key)
-    threading.Thread(target=_warm, args=(current.rec,), name="semax-warm", daemon=True).start()
+    # Start a moment later: importing captum holds the GIL for seconds, and the server thread must
+    # first send the page it has just drawn.
+    timer = threading.Timer(WARM_DELAY_S, _warm, args=(current.rec,))
+    timer.name, timer.daemon = "semax-warm", True
+    timer.start()
 
 
 def adopt(bundle: hub.Bundle, label: str) -> Current:
