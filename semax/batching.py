@@ -137,11 +137,3 @@ def timeline_batches(
             batch, size = [], 0
     if batch:
         yield np.concatenate(batch)
-
-
-def reviews_per_rating(
-    data: ReviewData, batches: list[np.ndarray], encode: str = "unique"
-) -> float:
-    """Average number of reviews the history encoder runs per rating for these batches."""
-    total = sum(len(make_batch(data, b, encode, target_text=False).review_lengths) for b in batches)
-    return total / max(sum(len(b) for b in batches), 1)

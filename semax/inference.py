@@ -110,10 +110,6 @@ class Recommender:
         self._encoded[todo] = True
         return self._review_emb[torch.from_numpy(ids).to(self.device)]
 
-    def review_embeddings(self) -> torch.Tensor:
-        """y for every review in the data, (n_reviews, D3)."""
-        return self.embeddings(np.arange(len(self.data.store.lengths)))
-
     @torch.no_grad()
     def _history_state(
         self, side: str, hist: np.ndarray, extra: torch.Tensor | None = None

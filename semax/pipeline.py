@@ -9,11 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from semax import distributed, registry
-from semax.data.dataset import DataConfig, ReviewData, prepare
+from semax.data.dataset import ReviewData, prepare
 from semax.data.prepared import attach_reviews
 from semax.errors import SemaxError
 from semax.evaluate import report
@@ -119,7 +118,3 @@ def train(
         save(bundle, out_dir)
         attach_reviews(data, out_dir)  # a prepared folder's reviews (with text) into the bundle
     return bundle, result
-
-
-def prepare_frame(df: pd.DataFrame, data_config: DataConfig | None = None) -> ReviewData:
-    return prepare(df, data_config or DataConfig())

@@ -93,7 +93,7 @@ def _metrics_line(m: dict) -> str:
 def run_train(args: argparse.Namespace) -> None:
     from semax import distributed, pipeline
     from semax.data import prepared
-    from semax.data.dataset import DataConfig
+    from semax.data.dataset import DataConfig, prepare
     from semax.train import TrainConfig
 
     _check(args)
@@ -111,7 +111,7 @@ def run_train(args: argparse.Namespace) -> None:
     else:
         d = DataConfig()
         df, _report = read_source(args)
-        data = pipeline.prepare_frame(
+        data = prepare(
             df,
             DataConfig(
                 max_words=args.max_words or d.max_words,
