@@ -71,7 +71,7 @@ def main(argv=None) -> dict:
         )
     from playwright.sync_api import sync_playwright
 
-    from semax import hub
+    from semax.bundle import hub
 
     reviews = hub.load(model).data.reviews
     n_reviews = len(reviews)

@@ -31,10 +31,10 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from semax.baselines.deepconn import DeepCoNN, DeepCoNNConfig  # noqa: E402
-from semax.batching import make_batch, random_batches, timeline_batches  # noqa: E402
 from semax.data.dataset import DataConfig, prepare  # noqa: E402
 from semax.data.readers import read_reviews  # noqa: E402
+from semax.models.deepconn import DeepCoNN, DeepCoNNConfig  # noqa: E402
+from semax.training.batching import make_batch, random_batches, timeline_batches  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "reviews_Musical_Instruments_5.json.gz"
 PUBLIC_CODE_SAMPLES_PER_S = 117  # the measurement of the public code on this machine

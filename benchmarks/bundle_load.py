@@ -5,7 +5,7 @@ app's demo model, `assets/semax-demo`), builds a `Recommender` and predicts one 
 
 Each repetition is a new `python -c` subprocess (nothing warm but the OS file cache); the child
 times its phases with `time.perf_counter` and the parent times the whole process, interpreter
-start-up included. As references, `import semax.hub` alone and `import torch` alone are timed
+start-up included. As references, `import semax.bundle.hub` alone and `import torch` alone are timed
 in fresh processes too. Prints one JSON object with the medians; target: cold load + first
 prediction under 2 s (`total_s`, the in-process time from the first import to the prediction).
 """
@@ -27,7 +27,7 @@ TARGET_S = 2.0
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from semax import hub
+from semax.bundle import hub
 from semax.inference import Recommender
 t1 = time.perf_counter()
 bundle = hub.load(sys.argv[1])
@@ -76,7 +76,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3)
     args = p.parse_args()
     runs = [fresh(CHILD, args.model) for _ in range(args.repeat)]
-    hub_imports = [fresh(IMPORT_ONLY.format(module="semax.hub")) for _ in range(args.repeat)]
+    hub_imports = [fresh(IMPORT_ONLY.format(module="semax.bundle.hub")) for _ in range(args.repeat)]
     torch_imports = [fresh(IMPORT_ONLY.format(module="torch")) for _ in range(args.repeat)]
     result = {
         "model": args.model,

@@ -9,11 +9,11 @@ import time
 
 import torch
 
-from semax import registry
-from semax.batching import make_batch
 from semax.data import DataConfig, prepare
-from semax.data.synthetic import generate
-from semax.train import TrainConfig, _epoch_batches, fit, pick_device
+from semax.models import registry
+from semax.synthetic.generator import generate
+from semax.training.batching import make_batch
+from semax.training.loop import TrainConfig, _epoch_batches, fit, pick_device
 
 
 def steps_per_second(model, data, batches, device, amp: bool) -> dict:

@@ -3,7 +3,7 @@
     python benchmarks/preprocess.py [--reviews N] [--keep PATH] [--seed S]
 
 Writes (untimed) a gzip JSON-lines corpus of N reviews (default 1,000,000) with
-`semax.data.synthetic.write_corpus`, or reuses `--keep PATH` when that file exists (and keeps the
+`semax.synthetic.generator.write_corpus`, or reuses `--keep PATH` when that file exists (and keeps the
 file there otherwise). Then, in a fresh subprocess so that peak RSS is clean, times
 `semax.data.readers.read_reviews(path)` and `semax.data.dataset.prepare(df, DataConfig())`
 (read, validate, tokenize, split, index histories). Prints one JSON object on stdout.
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
-    from semax.data.synthetic import write_corpus
+    from semax.synthetic.generator import write_corpus
 
     with tempfile.TemporaryDirectory(prefix="semax-bench-") as tmp:
         path = args.keep or Path(tmp) / "corpus.json.gz"

@@ -4,7 +4,7 @@
                                [--batch-size B] [--dim D] [--workdir DIR]
 
 Writes (untimed) a plain JSON-lines synthetic corpus of N reviews (default 5,000,000) with
-`semax.data.synthetic.write_corpus`, or reuses `--keep PATH`. Then, each in a fresh subprocess so
+`semax.synthetic.generator.write_corpus`, or reuses `--keep PATH`. Then, each in a fresh subprocess so
 that its peak RSS is its own:
 
 1. `python -m semax prepare --data CORPUS --out FOLDER` (through `semax.cli.main`): reviews/s and
@@ -95,9 +95,9 @@ threads = int(sys.argv[5])
 import numpy as np, torch
 if threads:
     torch.set_num_threads(threads)
-from semax import registry
+from semax.models import registry
 from semax.data.prepared import load_prepared
-from semax.train import TrainConfig, batch_builder, fit, predict_rows
+from semax.training.loop import TrainConfig, batch_builder, fit, predict_rows
 t0 = time.perf_counter()
 data = load_prepared(folder)
 t1 = time.perf_counter()

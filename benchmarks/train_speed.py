@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from semax import registry
-from semax.batching import make_batch
 from semax.data import DataConfig, prepare
 from semax.data.readers import read_reviews
 from semax.inference import Recommender
-from semax.train import TrainConfig, _epoch_batches, fit
+from semax.models import registry
+from semax.training.batching import make_batch
+from semax.training.loop import TrainConfig, _epoch_batches, fit
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2]

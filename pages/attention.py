@@ -5,10 +5,10 @@ user or an item attends to most."""
 import pandas as pd
 import streamlit as st
 
-from semax.app_support import filter_reviews, snippet
 from semax.figures import influence_bars, word_bars
 from studio import cached, render
 from studio.state import ensure_routed, require_model
+from studio.support import filter_reviews, snippet
 
 ensure_routed()
 

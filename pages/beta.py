@@ -4,10 +4,10 @@ and a small live sweep on the current model's data."""
 import pandas as pd
 import streamlit as st
 
-from semax.app_support import EXPERIMENTS_HINT, beta_sweep_job, results_signature
 from semax.figures import beta_curve, summarize
 from studio import cached, jobs
 from studio.state import CURRENT_KEY, ensure_routed, results_root
+from studio.support import EXPERIMENTS_HINT, beta_sweep_job, results_signature
 
 ensure_routed()
 

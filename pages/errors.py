@@ -4,10 +4,10 @@ evaluation."""
 
 import streamlit as st
 
-from semax.app_support import EXPERIMENTS_HINT, metrics_buckets, results_signature, table3_table
 from semax.figures import bucket_lines
 from studio import cached
 from studio.state import CURRENT_KEY, ensure_routed, results_root
+from studio.support import EXPERIMENTS_HINT, metrics_buckets, results_signature, table3_table
 
 ensure_routed()
 

@@ -5,8 +5,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from semax import hub, registry
-from semax.app_support import (
+from semax.bundle import hub
+from semax.data.readers import FORMATS
+from semax.data.stats import format_stats
+from semax.errors import SemaxError
+from semax.models import registry
+from studio import cached, jobs
+from studio.state import CURRENT_KEY, ensure_routed
+from studio.support import (
     MAX_UPLOAD_MB,
     SmallTraining,
     card_body,
@@ -14,11 +20,6 @@ from semax.app_support import (
     read_upload,
     training_job,
 )
-from semax.data.readers import FORMATS
-from semax.data.stats import format_stats
-from semax.errors import SemaxError
-from studio import cached, jobs
-from studio.state import CURRENT_KEY, ensure_routed
 
 ensure_routed()
 

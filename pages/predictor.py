@@ -4,11 +4,11 @@ attention, and r̂_uv before → after adding the review to the user's history);
 import pandas as pd
 import streamlit as st
 
-from semax.app_support import snippet
 from semax.errors import SemaxError
 from semax.figures import influence_bars
 from studio import cached, render
 from studio.state import ensure_routed, require_model
+from studio.support import snippet
 
 ensure_routed()
 

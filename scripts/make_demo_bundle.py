@@ -45,9 +45,9 @@ def semax(*args: str) -> None:
 
 
 def attention_check(folder: Path, truth_file: Path) -> dict:
-    from semax import hub
-    from semax.data import synthetic
+    from semax.bundle import hub
     from semax.explain import attention, mass_on, top_words
+    from semax.synthetic import generator as synthetic
 
     bundle = hub.load(folder)
     if truth_file.exists():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from semax.experiments import summary
+from semax.experiments.grid import summary
 
 ORDER = ["bias", "ncf", "deepconn", "transnets", "transnets-ext", "semax-notext", "sema", "semax"]
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from semax.batching import assemble
 from semax.data.dataset import ReviewData
 from semax.data.history import NO_REVIEW
+from semax.training.batching import assemble
 
 ATTRIBUTION_LOCK = threading.Lock()
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from semax.evaluate import BUCKET_LABELS
+from semax.training.evaluate import BUCKET_LABELS
 
 METHOD_COLORS: dict[str, str] = {
     "bias": "#7f7f7f",

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from semax.batching import assemble
 from semax.data.dataset import ReviewData
 from semax.data.history import NO_REVIEW
 from semax.data.text import tokenize
 from semax.errors import SemaxError
-from semax.model import SEMAX
+from semax.models.semax import SEMAX
+from semax.training.batching import assemble
 
 
 @dataclass

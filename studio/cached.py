@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from semax import app_support, explain, figures
+from semax import explain, figures
 from semax.data.stats import dataset_stats
+from studio import support
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -62,8 +63,8 @@ def recommend(_rec, key: str, user: str, top: int) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def saved_results(root: str, signature: tuple) -> app_support.SavedResults:
-    return app_support.load_results(root)
+def saved_results(root: str, signature: tuple) -> support.SavedResults:
+    return support.load_results(root)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

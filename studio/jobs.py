@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from semax.app_support import Job
 from semax.figures import loss_curve
+from studio.support import Job
 
 
 def key(name: str) -> str:

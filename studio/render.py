@@ -1,12 +1,12 @@
 """Rendering untrusted review text: everything goes through the escaping HTML builders of
-`semax.app_support` and `st.html` (no markdown processing of review text)."""
+`studio.support` and `st.html` (no markdown processing of review text)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from semax.app_support import signed_words_html, snippet, text_html, weighted_words_html
+from studio.support import signed_words_html, snippet, text_html, weighted_words_html
 
 
 def words(words, weights, known=None) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from semax import hub
+from semax.bundle import hub
 from semax.errors import SemaxError
 from semax.explain import has_related_task, reads_histories
 from semax.inference import Recommender

@@ -1,25 +1,21 @@
-"""Shared fixtures. Real data lives next to the checkout in ../shared/data (never copied here)."""
+"""Fixtures shared by every test folder; plain helpers live in tests/helpers.py."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+import torch
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-MUSICAL_INSTRUMENTS = SHARED_DATA / "reviews_Musical_Instruments_5.json.gz"
-YELP_10K = SHARED_DATA / "yelp_kaggle_10k.csv.gz"
-
-
-def real_file(path: Path) -> Path:
-    """Return `path`, or skip (fail with SEMAX_REQUIRE_REAL_DATA=1) when it is absent."""
-    if not path.exists():
-        if os.environ.get("SEMAX_REQUIRE_REAL_DATA") == "1":
-            pytest.fail(f"real data file missing: {path} (SEMAX_REQUIRE_REAL_DATA=1)")
-        pytest.skip(f"real data file not found: {path}")
-    return path
+from tests.helpers import (
+    MUSICAL_INSTRUMENTS,
+    YELP_10K,
+    real_file,
+    tiny_frame,
+    train_bundle,
+    write_amazon,
+    write_fake_results,
+)
 
 
 @pytest.fixture
@@ -32,76 +28,11 @@ def yelp_10k() -> Path:
     return real_file(YELP_10K)
 
 
-WORDS = [
-    "good",
-    "great",
-    "bad",
-    "awful",
-    "fine",
-    "sound",
-    "tone",
-    "cheap",
-    "sturdy",
-    "broken",
-    "love",
-    "hate",
-    "okay",
-    "strings",
-    "cable",
-]
-
-
-def tiny_frame(n: int = 300, n_users: int = 20, n_items: int = 12, seed: int = 0):
-    """A small random review frame in the canonical schema; the rating leaks into the words."""
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    ratings = rng.integers(1, 6, n).astype(float)
-    texts = [
-        " ".join(
-            rng.choice(WORDS, rng.integers(0, 12)).tolist()
-            + [["awful", "bad", "okay", "good", "great"][int(r) - 1]] * 2
-        )
-        for r in ratings
-    ]
-    return pd.DataFrame(
-        {
-            "user": [f"u{i}" for i in rng.integers(0, n_users, n)],
-            "item": [f"i{i}" for i in rng.integers(0, n_items, n)],
-            "rating": ratings,
-            "text": texts,
-            "time": np.sort(rng.integers(0, n // 3, n)).astype("int64") * 86400,
-        }
-    )
-
-
 @pytest.fixture
 def tiny_data():
     from semax.data import DataConfig, prepare
 
     return prepare(tiny_frame(), DataConfig(max_words=16, max_history=4, min_count=1))
-
-
-def write_amazon(df, path):
-    """Write a canonical frame as Amazon 2014 JSON lines."""
-    import json
-
-    with open(path, "w") as f:
-        for r in df.itertuples():
-            f.write(
-                json.dumps(
-                    {
-                        "reviewerID": r.user,
-                        "asin": r.item,
-                        "overall": r.rating,
-                        "reviewText": r.text,
-                        "unixReviewTime": int(r.time),
-                    }
-                )
-                + "\n"
-            )
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -133,15 +64,42 @@ def tiny_run(tmp_path_factory):
     return out, data
 
 
-SMALL_DIMS = {"d_factor": 8, "d_word": 8, "d_text": 8, "d_attn": 8, "d_hidden": 8}
+# -- the app ------------------------------------------------------------------------------------
 
 
-def small_semax(data, seed: int = 0, **overrides):
-    """A SEMAX with 8-dimensional everything, sized for `data`, seeded."""
-    import torch
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """The app sets torch's thread count for its process (here: the test process); put it back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
 
-    from semax.model import SEMAX
-    from semax.registry import config_for
 
-    torch.manual_seed(seed)
-    return SEMAX(config_for("semax", data, **{**SMALL_DIMS, **overrides}))
+@pytest.fixture(scope="session")
+def app_bundle(tmp_path_factory):
+    """A 4-epoch SEMAX bundle (8 dims) whose reviews include script/img payloads."""
+    return train_bundle("semax", tmp_path_factory.mktemp("bundle") / "semax")
+
+
+@pytest.fixture(scope="session")
+def sema_bundle(tmp_path_factory):
+    """A SEMA bundle: no related task, so no attention."""
+    return train_bundle("sema", tmp_path_factory.mktemp("bundle") / "sema")
+
+
+@pytest.fixture(scope="session")
+def review_file(tmp_path_factory):
+    """A small Amazon-2014 JSON lines file to train on from a local path."""
+
+    return write_amazon(tiny_frame(300, seed=2), tmp_path_factory.mktemp("data") / "reviews.json")
+
+
+@pytest.fixture
+def fake_results(tmp_path):
+    return write_fake_results(tmp_path / "results")
+
+
+@pytest.fixture(scope="session")
+def bias_bundle(tmp_path_factory):
+    """A bias baseline bundle: no text, no histories."""
+    return train_bundle("bias", tmp_path_factory.mktemp("bundle") / "bias")

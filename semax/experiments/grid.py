@@ -1,0 +1,389 @@
+"""The paper's experiments as one resumable grid: Table 3, Figures 4-5 (rating-count buckets),
+Figure 6 (beta sensitivity) and ablations, written as tidy CSVs.
+
+Every run is one (stage, method or variant, seed) training on the same split. A finished run is
+a JSON record under `runs/`; rerunning the grid skips it, so a killed grid resumes. Hyperparameters
+of each method come from a small grid scored on the validation split (never the test split).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from semax.data.dataset import ReviewData
+from semax.training import pipeline
+from semax.training.batching import make_batch
+from semax.training.loop import TrainConfig
+
+METHODS = ("bias", "ncf", "deepconn", "transnets", "transnets-ext", "semax-notext", "sema", "semax")
+BETAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+ABLATIONS = ("mean-pooling", "lambda-0", "masked-text", "leaked-target")
+
+# Small validation grids (seed 0). Keys are model hyperparameters, or "lr" / "l2_ids" for training.
+TUNING: dict[str, dict[str, list]] = {
+    "bias": {"l2_ids": [1e-3, 1e-2, 1e-1]},
+    "ncf": {"l2_ids": [1e-3, 1e-2]},
+    "deepconn": {"lr": [1e-3, 3e-3]},
+    "transnets": {"lr": [1e-3, 3e-3]},
+    "transnets-ext": {"lr": [1e-3, 3e-3]},
+    "semax-notext": {"l2_ids": [1e-2, 3e-2]},
+    "sema": {"l2_ids": [1e-2, 3e-2]},
+    "semax": {"beta": [0.4, 0.6]},
+}
+TRAIN_KEYS = {"lr", "l2_ids", "batch_size", "unknown_rate"}
+
+
+@dataclass
+class Run:
+    stage: str  # tune, table3, beta, ablation
+    method: str  # model kind
+    seed: int
+    variant: str = ""  # beta value, ablation name or tuning point
+    model: dict = field(default_factory=dict)  # model hyperparameter overrides
+    train: dict = field(default_factory=dict)  # TrainConfig overrides
+
+    @property
+    def run_id(self) -> str:
+        return "-".join(
+            p for p in (self.stage, self.method, self.variant, f"s{self.seed}") if p
+        ).replace("/", "_")
+
+
+# -- ablation batchers ------------------------------------------------------------------------
+
+
+def ablation_batcher(variant: str, data: ReviewData, model) -> Callable | None:
+    """Batches for the data ablations: `masked-text` empties every history review's text;
+    `leaked-target` puts the rating's own review into both histories (the leak the paper avoids)."""
+    target = model.batch_spec.get("target_text", False)
+    if variant == "masked-text":
+
+        def masked(rows, training):
+            batch = make_batch(data, rows, target_text=training and target)
+            batch.review_lengths = torch.zeros_like(batch.review_lengths)
+            batch.review_tokens = torch.zeros_like(batch.review_tokens[:, :1])
+            return batch
+
+        return masked
+    if variant == "leaked-target":
+
+        def leaked(rows, training):
+            uh, ih = leaked_histories(data, rows)
+            return make_batch(
+                data, rows, target_text=training and target, user_history=uh, item_history=ih
+            )
+
+        return leaked
+    return None
+
+
+def leaked_histories(data: ReviewData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """User and item histories with the rating's own review appended as the newest entry."""
+    out = []
+    for side in ("user", "item"):
+        h = getattr(data, f"{side}_history")[rows].copy()
+        n = getattr(data, f"{side}_history_len")[rows]
+        full = n == h.shape[1]
+        h[full] = np.roll(h[full], -1, axis=1)  # drop the oldest to make room
+        h[np.arange(len(rows)), np.minimum(n, h.shape[1] - 1)] = rows
+        out.append(h)
+    return out[0], out[1]
+
+
+ABLATION_MODEL = {"mean-pooling": {"pooling": "mean"}, "lambda-0": {"lam": 0.0}}
+
+
+# -- the grid ---------------------------------------------------------------------------------
+
+
+def plan(methods, seeds: int, betas, ablations, tuned: dict[str, dict]) -> list[Run]:
+    """All runs after tuning, in a fixed order."""
+    runs: list[Run] = []
+    for method, seed in itertools.product(methods, range(seeds)):
+        runs.append(Run("table3", method, seed, **_split(tuned.get(method, {}))))
+    semax_params = tuned.get("semax", {})
+    for beta, seed in itertools.product(betas, range(seeds)):
+        params = _split(semax_params)
+        params["model"] = {**params["model"], "beta": beta}
+        runs.append(Run("beta", "semax", seed, variant=f"{beta:g}", **params))
+    for variant, seed in itertools.product(ablations, range(seeds)):
+        params = _split(semax_params)
+        params["model"] = {**params["model"], **ABLATION_MODEL.get(variant, {})}
+        runs.append(Run("ablation", "semax", seed, variant=variant, **params))
+    return runs
+
+
+def _split(params: dict) -> dict:
+    return {
+        "model": {k: v for k, v in params.items() if k not in TRAIN_KEYS},
+        "train": {k: v for k, v in params.items() if k in TRAIN_KEYS},
+    }
+
+
+def tuning_runs(methods) -> list[Run]:
+    runs = []
+    for method in methods:
+        grid = TUNING.get(method, {})
+        keys = sorted(grid)
+        for values in itertools.product(*(grid[k] for k in keys)):
+            point = dict(zip(keys, values, strict=True))
+            variant = ",".join(f"{k}={v:g}" for k, v in point.items())
+            runs.append(Run("tune", method, 0, variant=variant, **_split(point)))
+    return runs
+
+
+class Grid:
+    """Runs the experiments for one dataset into `out`, resumably."""
+
+    def __init__(
+        self,
+        data: ReviewData,
+        out: str | Path,
+        dataset: str,
+        base: TrainConfig | None = None,
+        model_defaults: dict | None = None,
+        refit: bool = False,
+    ):
+        self.data, self.out, self.dataset = data, Path(out), dataset
+        self.refit = refit  # retrain on fit + validation for the chosen epochs (not in tuning)
+        self.base = base or TrainConfig()
+        self.model_defaults = model_defaults or {}
+        (self.out / "runs").mkdir(parents=True, exist_ok=True)
+        (self.out / "predictions").mkdir(exist_ok=True)
+
+    def record_path(self, run: Run) -> Path:
+        return self.out / "runs" / f"{run.run_id}.json"
+
+    def done(self, run: Run) -> bool:
+        return self.record_path(run).exists()
+
+    def execute(self, run: Run, bar=None) -> dict:
+        if self.done(run):
+            return json.loads(self.record_path(run).read_text())
+        cfg = TrainConfig(**{**self.base.to_dict(), **run.train, "seed": run.seed})
+        overrides = {**self.model_defaults, **run.model}
+        from semax.models import registry
+
+        model_cfg = registry.config_for(run.method, self.data, **overrides)
+        batcher = (
+            ablation_batcher(run.variant, self.data, registry.build(run.method, model_cfg))
+            if run.stage == "ablation"
+            else None
+        )
+        refit = self.refit and run.stage != "tune" and batcher is None
+        _bundle, result = pipeline.train(
+            self.data,
+            run.method,
+            overrides,
+            cfg,
+            progress=False,
+            command="",
+            batcher=batcher,
+            refit=refit,
+        )
+        metrics = _bundle.metrics
+        record = {
+            "run_id": run.run_id, "stage": run.stage, "method": run.method, "variant": run.variant, "seed": run.seed,
+            "model": run.model, "train": run.train, "mae": metrics["mae"], "rmse": metrics["rmse"], "n": metrics["n"],
+            "valid_rmse": result.best_valid_rmse, "best_epoch": result.best_epoch, "train_seconds": result.seconds,
+            "by_user": metrics["by_user"], "by_item": metrics["by_item"],
+        }  # fmt: skip
+        pd.DataFrame({"prediction": result.test_predictions}).to_parquet(
+            self.out / "predictions" / f"{run.run_id}.parquet"
+        )
+        tmp = self.record_path(run).with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, default=float))
+        tmp.replace(self.record_path(run))  # the record appears only once the run is complete
+        return record
+
+    def tune(self, methods, bar=None) -> dict[str, dict]:
+        """Best validation point per method (seed 0)."""
+        best: dict[str, tuple[float, dict]] = {}
+        for run in tuning_runs(methods):
+            rec = self.execute(run)
+            if bar is not None:
+                bar.update(1)
+            if run.method not in best or rec["valid_rmse"] < best[run.method][0]:
+                best[run.method] = (rec["valid_rmse"], {**run.model, **run.train})
+        chosen = {m: params for m, (_, params) in best.items()}
+        (self.out / "tuned.json").write_text(json.dumps(chosen, indent=2))
+        return chosen
+
+    def run(
+        self,
+        methods=METHODS,
+        seeds: int = 3,
+        betas=BETAS,
+        ablations=ABLATIONS,
+        tune: bool = True,
+        progress: bool = True,
+    ) -> dict[str, pd.DataFrame]:
+        t0 = time.perf_counter()  # wall time of the whole grid, tuning included
+        tune_runs = tuning_runs(methods) if tune else []
+        bar = tqdm(total=len(tune_runs), desc="grid", disable=not progress, file=sys.stderr)
+        saved = self.out / "tuned.json"
+        tuned = (
+            self.tune(methods, bar)
+            if tune
+            else (json.loads(saved.read_text()) if saved.exists() else {})
+        )
+        runs = plan(methods, seeds, betas, ablations, tuned)
+        bar.total = len(tune_runs) + len(runs)
+        bar.refresh()
+        for run in runs:
+            bar.set_postfix_str(run.run_id)
+            self.execute(run)
+            bar.update(1)
+        bar.close()
+        tables = self.tables()
+        tables["bootstrap"] = bootstrap_table(self.out, self.data.rating[self.data.test_rows])
+        for name, frame in tables.items():
+            frame.to_csv(self.out / f"{name}.csv", index=False)
+        (self.out / "grid.json").write_text(
+            json.dumps(
+                {
+                    "dataset": self.dataset,
+                    "runs": len(runs) + len(tune_runs),
+                    "wall_seconds": time.perf_counter() - t0,
+                }
+            )
+        )
+        return tables
+
+    def records(self) -> list[dict]:
+        return [json.loads(p.read_text()) for p in sorted((self.out / "runs").glob("*.json"))]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tidy CSVs from every finished run on disk."""
+        recs = self.records()
+        table3 = [
+            {
+                "dataset": self.dataset,
+                "method": r["method"],
+                "seed": r["seed"],
+                "mae": r["mae"],
+                "rmse": r["rmse"],
+                "train_seconds": r["train_seconds"],
+            }
+            for r in recs
+            if r["stage"] == "table3"
+        ]
+        buckets = [
+            {
+                "method": r["method"],
+                "seed": r["seed"],
+                "entity": entity,
+                "bucket": b["bucket"],
+                "n": b["n"],
+                "mae": b["mae"],
+                "rmse": b["rmse"],
+            }
+            for r in recs
+            if r["stage"] == "table3"
+            for entity in ("user", "item")
+            for b in r[f"by_{entity}"]
+        ]
+        beta = [
+            {"beta": float(r["variant"]), "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
+            for r in recs
+            if r["stage"] == "beta"
+        ]
+        beta += [
+            {"beta": 1.0, "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
+            for r in recs
+            if r["stage"] == "table3" and r["method"] == "sema"
+        ]
+        ablations = [
+            {"variant": r["variant"], "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
+            for r in recs
+            if r["stage"] == "ablation"
+        ]
+        ablations += [
+            {"variant": "semax", "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
+            for r in recs
+            if r["stage"] == "table3" and r["method"] == "semax"
+        ]
+        tuning = [
+            {
+                "method": r["method"],
+                "point": r["variant"],
+                "valid_rmse": r["valid_rmse"],
+                "best_epoch": r["best_epoch"],
+            }
+            for r in recs
+            if r["stage"] == "tune"
+        ]
+        return {
+            "table3": pd.DataFrame(
+                table3, columns=["dataset", "method", "seed", "mae", "rmse", "train_seconds"]
+            ),
+            "buckets": pd.DataFrame(
+                buckets, columns=["method", "seed", "entity", "bucket", "n", "mae", "rmse"]
+            ),
+            "beta": pd.DataFrame(beta, columns=["beta", "seed", "mae", "rmse"]).sort_values(
+                ["beta", "seed"]
+            ),
+            "ablations": pd.DataFrame(ablations, columns=["variant", "seed", "mae", "rmse"]),
+            "tuning": pd.DataFrame(tuning, columns=["method", "point", "valid_rmse", "best_epoch"]),
+        }
+
+
+def seed_mean_predictions(out: Path, stage: str = "table3") -> dict[str, np.ndarray]:
+    """Test predictions per method, averaged over its seeds."""
+    preds: dict[str, list[np.ndarray]] = {}
+    for rec_path in sorted((Path(out) / "runs").glob(f"{stage}-*.json")):
+        rec = json.loads(rec_path.read_text())
+        frame = pd.read_parquet(Path(out) / "predictions" / f"{rec['run_id']}.parquet")
+        preds.setdefault(rec["method"], []).append(frame["prediction"].to_numpy())
+    return {m: np.mean(p, axis=0) for m, p in preds.items()}
+
+
+def bootstrap_table(
+    out: Path, target: np.ndarray, reference: str = "semax", n_boot: int = 2000
+) -> pd.DataFrame:
+    """Paired bootstrap of `reference` against every other method (seed-averaged predictions)."""
+    from semax.training.evaluate import paired_bootstrap
+
+    preds = seed_mean_predictions(out)
+    if reference not in preds:
+        return pd.DataFrame()
+    rows = []
+    for method, p in preds.items():
+        if method == reference:
+            continue
+        b = paired_bootstrap(target, preds[reference], p, n_boot=n_boot)
+        rows.append(
+            {
+                "reference": reference,
+                "method": method,
+                **{k: v for k, v in b.items() if not k.endswith("ci95")},
+                "rmse_ci_low": b["rmse_diff_ci95"][0],
+                "rmse_ci_high": b["rmse_diff_ci95"][1],
+                "mae_ci_low": b["mae_diff_ci95"][0],
+                "mae_ci_high": b["mae_diff_ci95"][1],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary(table3: pd.DataFrame) -> pd.DataFrame:
+    """Mean ± std over seeds per method."""
+    g = table3.groupby("method")[["mae", "rmse"]]
+    out = (
+        g.mean()
+        .add_suffix("_mean")
+        .join(g.std(ddof=1).add_suffix("_std"))
+        .join(table3.groupby("method").size().rename("seeds"))
+    )
+    return out.reset_index().sort_values("rmse_mean")

@@ -1,0 +1,299 @@
+"""SEMAX (Section III of the paper) and SEMA, its beta = 1 special case.
+
+Shapes: B ratings in a batch, R reviews encoded for the batch, L words, H history slots,
+D1 id factors, D2 word embeddings, D3 text / history states, D4 attention, D5 feature layer.
+
+Recommendation task (Eq. 12-16): y = LSTM(X) for every earlier review, h_u = LSTM(Y_u),
+h_v = LSTM(Y_v), z_uv = ReLU(W [u, v, h_u, h_v] + b), r_uv = w^T z_uv.
+Related task (Eq. 1-11): h_t = LSTM(x_t) over the rating's own review, attention
+alpha_t = softmax_t(w_a^T tanh(W_a [h_t, u, v] + b_a)), y = sum_t alpha_t h_t,
+z_y = ReLU(W_y [y, u, v] + b_y), r_y = w_y^T z_y.
+Loss (Eq. 17-20): beta L1 + (1 - beta)(L2 + lambda L3).
+
+Additions to the paper, all listed in the README: a global mean plus user and item biases on
+r_uv (and the global mean on r_y), dropout, an "unknown" user/item factor (id 0) for entities
+unseen in training, a learned state for empty histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from semax.models.base import Batch
+
+
+@dataclass
+class SemaxConfig:
+    """Every dimension and loss weight of SEMAX (paper Table 2 names in brackets)."""
+
+    n_words: int  # vocabulary size, <PAD> = 0 and <UNK> = 1 included
+    n_users: int  # user ids, 0 = unknown
+    n_items: int  # item ids, 0 = unknown
+    d_factor: int = 32  # D1: static user / item latent factors u, v
+    d_word: int = 32  # D2: word embeddings x (shared by both tasks)
+    d_text: int = 32  # D3: LSTM states: word states h_t, text embedding y, history states h_u, h_v
+    d_attn: int = 32  # D4: attention layer
+    d_hidden: int = 32  # D5: feature representations z_uv and z_y
+    beta: float = 0.4  # weight of the recommendation loss L1; 1.0 = SEMA
+    lam: float = 0.1  # lambda: weight of the representation loss L3
+    dropout: float = 0.3
+    global_mean: float = 0.0  # mu, the training mean rating
+    biases: bool = True  # user and item biases on r_uv (an addition to the paper)
+    use_text: bool = True  # False: the no-text ablation (ids, biases and MLP only)
+    pooling: str = "attention"  # "attention" (Eq. 7-9) or "mean" (ablation)
+    share_encoder: bool = (
+        True  # one review LSTM for both tasks (the paper shares only X; validation)
+    )
+    kind: str = "semax"
+
+    @property
+    def related_task(self) -> bool:
+        """The related task runs only when it has weight in the loss (SEMA skips it)."""
+        return self.use_text and self.beta < 1.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def last_state(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """State after the last real step of right-padded sequences: (N, T, D) -> (N, D).
+    Sequences of length 0 get zeros."""
+    idx = (lengths.clamp(min=1) - 1).view(-1, 1, 1).expand(-1, 1, outputs.size(-1))
+    last = outputs.gather(1, idx).squeeze(1)
+    return last * (lengths > 0).unsqueeze(-1).to(last.dtype)
+
+
+def run_lstm(
+    lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, n_buckets: int = 4
+) -> torch.Tensor:
+    """Last states of a dense (not packed) LSTM over right-padded x (N, T, D) -> (N, D3).
+
+    Rows are bucketed by length so short sequences do not pay for the longest one; right padding
+    never changes the state at a real step, so the result is exact. `n_buckets=0` runs all rows
+    over all T steps."""
+    n = x.size(0)
+    if n_buckets == 0:
+        states, _ = lstm(x)  # (N, T, D3)
+        return last_state(states, lengths)
+    out = None  # allocated with the LSTM's output dtype (bf16 under autocast)
+    order = torch.argsort(lengths)
+    for chunk in torch.tensor_split(order, max(min(n_buckets, n), 1)):
+        steps = int(lengths[chunk].max()) if len(chunk) else 0
+        if steps == 0:
+            continue
+        states, _ = lstm(x[chunk, :steps])  # (n_b, steps, D3)
+        last = last_state(states, lengths[chunk])
+        if out is None:
+            out = last.new_zeros(n, lstm.hidden_size)
+        out[chunk] = last
+    return out if out is not None else x.new_zeros(n, lstm.hidden_size)
+
+
+class ReviewEncoder(nn.Module):
+    """Eq. 1-6 and 12: an LSTM over a review's word embeddings; y = its last hidden state."""
+
+    def __init__(self, cfg: SemaxConfig):
+        super().__init__()
+        self.lstm = nn.LSTM(cfg.d_word, cfg.d_text, batch_first=True)  # Eq. 1-6
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, trim: bool = True) -> torch.Tensor:
+        return run_lstm(self.lstm, x, lengths, n_buckets=4 if trim else 0)  # (R, D3)  Eq. 12
+
+    def states(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.lstm(x)  # (B, L, D3)  h_1..h_L, Eq. 1-6
+        return h
+
+
+class HistoryEncoder(nn.Module):
+    """Eq. 13 / 14: an LSTM over the embeddings of an entity's earlier reviews, oldest first.
+    An empty history (a cold or new user / item) gets a learned state."""
+
+    def __init__(self, cfg: SemaxConfig):
+        super().__init__()
+        self.lstm = nn.LSTM(cfg.d_text, cfg.d_text, batch_first=True)
+        self.empty = nn.Parameter(torch.zeros(cfg.d_text))
+
+    def forward(
+        self, review_emb: torch.Tensor, history: torch.Tensor, length: torch.Tensor
+    ) -> torch.Tensor:
+        seq = review_emb[history.clamp(min=0)]  # (B, H, D3); empty slots masked by length
+        h = run_lstm(self.lstm, seq, length, n_buckets=1)  # (B, D3)
+        return torch.where((length > 0).unsqueeze(-1), h, self.empty.expand_as(h))
+
+
+class RelatedTask(nn.Module):
+    """Eq. 7-11: user/item-aware attention over the words of the rating's own review."""
+
+    def __init__(self, cfg: SemaxConfig):
+        super().__init__()
+        self.pooling = cfg.pooling
+        self.attn = nn.Linear(cfg.d_text + 2 * cfg.d_factor, cfg.d_attn)  # W_a, b_a
+        self.attn_w = nn.Linear(cfg.d_attn, 1, bias=False)  # w_a
+        self.feature = nn.Linear(cfg.d_text + 2 * cfg.d_factor, cfg.d_hidden)  # W_y, b_y
+        self.out = nn.Linear(cfg.d_hidden, 1, bias=False)  # w_y
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, h: torch.Tensor, lengths: torch.Tensor, u: torch.Tensor, v: torch.Tensor):
+        B, L, _ = h.shape
+        mask = torch.arange(L, device=h.device).unsqueeze(0) < lengths.clamp(min=1).unsqueeze(
+            1
+        )  # (B, L)
+        uv = torch.cat([u, v], dim=-1).unsqueeze(1).expand(B, L, -1)  # (B, L, 2 D1)
+        if self.pooling == "attention":
+            e = self.attn_w(torch.tanh(self.attn(torch.cat([h, uv], dim=-1)))).squeeze(
+                -1
+            )  # (B, L)  Eq. 7
+        else:
+            e = torch.zeros(B, L, device=h.device, dtype=h.dtype)  # mean pooling (ablation)
+        alpha = torch.softmax(e.masked_fill(~mask, float("-inf")), dim=-1)  # (B, L)  Eq. 8
+        y = torch.einsum("bl,bld->bd", alpha, h)  # (B, D3)  Eq. 9
+        z_y = F.relu(self.feature(self.drop(torch.cat([y, u, v], dim=-1))))  # (B, D5)  Eq. 10
+        r_y = self.out(self.drop(z_y)).squeeze(-1)  # (B,)  Eq. 11
+        return r_y, z_y, alpha
+
+
+@dataclass
+class Output:
+    r_uv: torch.Tensor  # (B,) recommendation-task rating, Eq. 16 (+ mu + b_u + b_v)
+    z_uv: torch.Tensor  # (B, D5) Eq. 15
+    r_y: torch.Tensor | None = None  # (B,) related-task rating, Eq. 11 (+ mu)
+    z_y: torch.Tensor | None = None  # (B, D5) Eq. 10
+    alpha: torch.Tensor | None = None  # (B, L) attention over the target review's words, Eq. 8
+
+
+class SEMAX(nn.Module):
+    """SEMAX: multi-task learning of the recommendation task and the related task.
+
+    Hyperparameters are the fields of `SemaxConfig`. Wang et al., "SEMAX: multi-task learning for
+    improving recommendations", IEEE Access 2019. SEMA (Section III-D) is `beta = 1`.
+    """
+
+    def __init__(self, cfg: SemaxConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.word_emb = nn.Embedding(
+            cfg.n_words, cfg.d_word, padding_idx=0
+        )  # X, shared by both tasks
+        self.user_factor = nn.Embedding(cfg.n_users, cfg.d_factor)  # U (Definition 2)
+        self.item_factor = nn.Embedding(cfg.n_items, cfg.d_factor)  # V
+        self.user_bias = nn.Embedding(cfg.n_users, 1)
+        self.item_bias = nn.Embedding(cfg.n_items, 1)
+        self.register_buffer("mu", torch.tensor(float(cfg.global_mean)))
+        d_in = 2 * cfg.d_factor + (2 * cfg.d_text if cfg.use_text else 0)
+        self.feature = nn.Linear(d_in, cfg.d_hidden)  # W, b  (Eq. 15)
+        self.out = nn.Linear(cfg.d_hidden, 1, bias=False)  # w  (Eq. 16)
+        self.drop = nn.Dropout(cfg.dropout)
+        if cfg.use_text:
+            self.review_encoder = ReviewEncoder(cfg)  # Eq. 12
+            self.user_history = HistoryEncoder(cfg)  # Eq. 13
+            self.item_history = HistoryEncoder(cfg)  # Eq. 14
+        if cfg.related_task:
+            # Eq. 1-6: its own LSTM (only X is shared), unless share_encoder
+            self.related_encoder = self.review_encoder if cfg.share_encoder else ReviewEncoder(cfg)
+            self.related = RelatedTask(cfg)  # Eq. 7-11
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.word_emb.weight, std=0.1)
+        nn.init.normal_(self.user_factor.weight, std=0.1)
+        nn.init.normal_(self.item_factor.weight, std=0.1)
+        nn.init.zeros_(self.user_bias.weight)
+        nn.init.zeros_(self.item_bias.weight)
+        with torch.no_grad():
+            self.word_emb.weight[0].zero_()
+
+    # -- pieces, reused by the inference caches -------------------------------------------------
+
+    def factors(self, user: torch.Tensor, item: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.drop(self.user_factor(user)), self.drop(self.item_factor(item))  # (B, D1) each
+
+    def encode_reviews(
+        self, tokens: torch.Tensor, lengths: torch.Tensor, trim: bool = True
+    ) -> torch.Tensor:
+        """Text embeddings y of reviews (R, L) -> (R, D3), Eq. 12."""
+        return self.review_encoder(self.drop(self.word_emb(tokens)), lengths, trim)
+
+    def rate(self, u, v, h_u, h_v, user, item) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eq. 15-16 plus the global mean and the biases."""
+        parts = [u, v, h_u, h_v] if self.cfg.use_text else [u, v]
+        z_uv = F.relu(self.feature(torch.cat(parts, dim=-1)))  # (B, D5)  Eq. 15
+        r_uv = self.out(self.drop(z_uv)).squeeze(-1) + self.mu  # (B,)  Eq. 16
+        if self.cfg.biases:
+            r_uv = r_uv + self.user_bias(user).squeeze(-1) + self.item_bias(item).squeeze(-1)
+        return r_uv, z_uv
+
+    def relate(self, tokens: torch.Tensor, lengths: torch.Tensor, u: torch.Tensor, v: torch.Tensor):
+        """The related task on the rating's own review: (r_y, z_y, alpha), Eq. 1-11."""
+        steps = max(int(lengths.max()), 1)
+        h = self.related_encoder.states(self.drop(self.word_emb(tokens[:, :steps])))  # (B, L, D3)
+        r_y, z_y, alpha = self.related(h, lengths, u, v)
+        return r_y + self.mu, z_y, alpha
+
+    # -- the interface of the training loop ------------------------------------------------------
+
+    @property
+    def batch_spec(self) -> dict:
+        return {"histories": self.cfg.use_text, "target_text": self.cfg.related_task}
+
+    def training_loss(self, batch: Batch) -> tuple[torch.Tensor, dict]:
+        return semax_loss(self(batch), batch.rating, self.cfg.beta, self.cfg.lam)
+
+    def id_penalty(self, batch: Batch) -> torch.Tensor:
+        """Squared norm of the batch's id factors and biases, averaged over the batch."""
+        ids = [
+            self.user_factor(batch.user),
+            self.item_factor(batch.item),
+            self.user_bias(batch.user),
+            self.item_bias(batch.item),
+        ]
+        return sum((t**2).sum(-1) for t in ids).mean()
+
+    def predict(self, batch: Batch) -> torch.Tensor:
+        return self(batch, related=False).r_uv
+
+    # -- the forward pass -------------------------------------------------------------------------
+
+    def forward(self, batch: Batch, related: bool | None = None) -> Output:
+        u, v = self.factors(batch.user, batch.item)
+        h_u = h_v = None
+        if self.cfg.use_text:
+            y = self.encode_reviews(
+                batch.review_tokens, batch.review_lengths, batch.trim_reviews
+            )  # (R, D3)
+            h_u = self.user_history(
+                y, batch.user_history, batch.user_history_len
+            )  # (B, D3)  Eq. 13
+            h_v = self.item_history(
+                y, batch.item_history, batch.item_history_len
+            )  # (B, D3)  Eq. 14
+        r_uv, z_uv = self.rate(u, v, h_u, h_v, batch.user, batch.item)
+        out = Output(r_uv=r_uv, z_uv=z_uv)
+        run_related = (
+            self.cfg.related_task if related is None else related and self.cfg.related_task
+        )
+        if run_related and batch.target_tokens is not None:
+            out.r_y, out.z_y, out.alpha = self.relate(
+                batch.target_tokens, batch.target_lengths, u, v
+            )
+        return out
+
+
+def semax_loss(
+    out: Output, rating: torch.Tensor, beta: float, lam: float
+) -> tuple[torch.Tensor, dict]:
+    """Eq. 17-20, the mean over the batch. Returns the loss and its parts (detached floats)."""
+    l1 = (rating - out.r_uv) ** 2  # (B,)  Eq. 17
+    if out.r_y is None or beta >= 1.0:
+        loss = l1.mean()
+        return loss, {"loss": float(loss.detach()), "l1": float(l1.detach().mean())}
+    l2 = (rating - out.r_y) ** 2  # (B,)  Eq. 18
+    l3 = ((out.z_y - out.z_uv) ** 2).sum(-1)  # (B,)  Eq. 19
+    loss = (beta * l1 + (1 - beta) * (l2 + lam * l3)).mean()  # Eq. 20
+    parts = {
+        k: float(t.detach().mean()) for k, t in (("loss", loss), ("l1", l1), ("l2", l2), ("l3", l3))
+    }
+    return loss, parts

@@ -1,0 +1,370 @@
+"""One training loop for every model (SEMAX, SEMA and the baselines).
+
+A model plugs in with three members: `batch_spec` (which inputs it reads), `training_loss(batch)`
+(loss tensor and a dict of float parts) and `predict(batch)` (ratings, eval mode). The loop does
+the rest: Adam (or the paper's SGD), early stopping on validation RMSE with the best weights
+restored, repeatable seeds, device choice, bf16 autocast on CUDA, gradient clipping, a NaN/inf
+guard, checkpoints that resume exactly (Ctrl-C saves one), a tqdm bar and a callback for the app.
+
+Under `torchrun` the same loop trains data-parallel (`semax.training.distributed`): DDP over the training
+step, each rank a shard of the same epoch batch list (global batch = `batch_size`), validation
+errors summed over the ranks, and only rank 0 logging and writing checkpoints.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from semax.data.dataset import ReviewData
+from semax.errors import TrainingError
+from semax.models.base import UNKNOWN_ID, Batch
+from semax.training import distributed
+from semax.training.batching import make_batch, random_batches, timeline_batches
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings (the model's own hyperparameters live in its config)."""
+
+    epochs: int = 8  # upper bound; early stopping usually ends sooner
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"  # "adam" or "sgd" (the paper's choice)
+    momentum: float = 0.9  # SGD only
+    l2_ids: float = 1e-2  # L2 on the id factors and biases of each batch
+    bias_lr_scale: float = (
+        1.0  # learning-rate multiplier for user/item bias tables (user_bias, item_bias)
+    )
+    unknown_rate: float = (
+        0.1  # share of training ratings whose user (item) id is replaced by unknown
+    )
+    patience: int = 2  # epochs without validation improvement before stopping
+    clip: float = 5.0  # gradient norm clipping (0 = off)
+    batching: str = "timeline"  # "timeline" (shared item timelines) or "random"
+    device: str = "auto"  # auto, cpu, cuda, mps
+    amp: bool = True  # bf16 autocast on CUDA
+    seed: int = 0
+    eval_batch_size: int = 1024
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    history: list[dict] = field(default_factory=list)  # one row per epoch
+    best_epoch: int = 0
+    best_valid_rmse: float = math.inf
+    seconds: float = 0.0
+    stopped: str = "epochs"  # epochs, early, cancelled
+    test_predictions: np.ndarray | None = None  # set by pipeline.train
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """`auto`: CUDA, then Apple MPS, then CPU."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+
+
+def hide_ids(batch: Batch, rate: float, gen: torch.Generator) -> Batch:
+    """Replace user and item ids by the unknown id at `rate`, so the unknown factor is trained."""
+    if rate <= 0:
+        return batch
+    for name in ("user", "item"):
+        ids = getattr(batch, name)
+        drop = torch.rand(ids.shape, generator=gen) < rate
+        setattr(batch, name, torch.where(drop, torch.full_like(ids, UNKNOWN_ID), ids))
+    return batch
+
+
+def batch_builder(model, data: ReviewData) -> Callable[[np.ndarray, bool], Batch]:
+    """The default batcher: unique-review batches with what the model reads."""
+    spec = model.batch_spec
+
+    def build(rows: np.ndarray, training: bool) -> Batch:
+        return make_batch(data, rows, target_text=training and spec.get("target_text", False))
+
+    return build
+
+
+@torch.no_grad()
+def predict_rows(
+    model, data: ReviewData, rows: np.ndarray, batch_size: int = 1024, batcher=None, device=None
+) -> np.ndarray:
+    """Predicted ratings r_uv for `rows`, in eval mode, chunked."""
+    batcher = batcher or batch_builder(model, data)
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    preds = [
+        model.predict(batcher(rows[i : i + batch_size], False).to(device)).float().cpu()
+        for i in range(0, len(rows), batch_size)
+    ]
+    model.train(was_training)
+    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.float32)
+
+
+def rmse(pred: np.ndarray, target: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(pred, dtype=np.float64) - target) ** 2)))
+
+
+def make_optimizer(model, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam or SGD; the user/item bias tables may learn faster (`bias_lr_scale`): alone they
+    converge at about 10x the rate the text layers need."""
+    biases = [
+        p for n, p in model.named_parameters() if n.split(".")[0] in ("user_bias", "item_bias")
+    ]
+    ids = {id(p) for p in biases}
+    rest = [p for p in model.parameters() if id(p) not in ids]
+    groups = [{"params": rest}] + (
+        [{"params": biases, "lr": cfg.lr * cfg.bias_lr_scale}] if biases else []
+    )
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=cfg.lr)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r} (adam or sgd)")
+
+
+def _epoch_batches(
+    data: ReviewData, rows: np.ndarray, cfg: TrainConfig, epoch: int
+) -> list[np.ndarray]:
+    """The batch order of an epoch depends only on (seed, epoch): resuming replays it exactly."""
+    rng = np.random.default_rng([cfg.seed, epoch])
+    if cfg.batching == "timeline":
+        return list(timeline_batches(data, rows, cfg.batch_size, rng))
+    if cfg.batching == "random":
+        return list(random_batches(rows, cfg.batch_size, rng))
+    raise ValueError(f"unknown batching {cfg.batching!r} (timeline or random)")
+
+
+def _valid_rmse(model, data: ReviewData, rows: np.ndarray, cfg: TrainConfig, batcher, device, ctx):
+    """Validation RMSE; distributed, each rank predicts its share and the errors are summed."""
+    if not len(rows):
+        return math.nan
+    if not ctx.active:
+        pred = predict_rows(model, data, rows, cfg.eval_batch_size, batcher, device)
+        return rmse(pred, data.rating[rows])
+    mine = ctx.rows(rows)
+    pred = predict_rows(model, data, mine, cfg.eval_batch_size, batcher, device)
+    diff = np.asarray(pred, dtype=np.float64) - data.rating[mine]
+    sse, n = ctx.all_sum([float(np.sum(diff**2)), len(mine)])
+    return float(np.sqrt(sse / n))
+
+
+def _save_checkpoint(
+    path: Path, model, opt, epoch: int, step: int, result: TrainResult, best_state, world: int = 1
+) -> None:
+    state = {
+        "world": world,
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "epoch": epoch,
+        "step": step,
+        "best_state": best_state,
+        "best_epoch": result.best_epoch,
+        "best_valid_rmse": result.best_valid_rmse,
+        "history": result.history,
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def fit(
+    model,
+    data: ReviewData,
+    cfg: TrainConfig | None = None,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    callback: Callable[[dict], bool | None] | None = None,
+    batcher: Callable[[np.ndarray, bool], Batch] | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train `model` on the fitting split, early-stopping on the validation split.
+
+    callback(event) gets dicts with `event` in {"step", "epoch"}; returning True cancels.
+    With `out_dir`, a checkpoint is written after every epoch and on Ctrl-C or a NaN loss;
+    `resume=True` continues from it exactly where it stopped.
+
+    Launched by torchrun (WORLD_SIZE > 1) it trains data-parallel: see `semax.training.distributed`.
+    """
+    cfg = cfg or TrainConfig()
+    seed_everything(cfg.seed)
+    ctx = distributed.start(pick_device(cfg.device))
+    try:
+        return _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress)
+    finally:
+        ctx.close()
+
+
+def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) -> TrainResult:
+    device = ctx.device
+    model.to(device)
+    batcher = batcher or batch_builder(model, data)
+    opt = make_optimizer(model, cfg)
+    result = TrainResult()
+    fit_rows, valid_rows = data.fit_rows, data.valid_rows
+    ckpt = Path(out_dir) / CHECKPOINT if out_dir else None
+    save_ckpt = bool(ckpt) and ctx.main  # only rank 0 writes files
+    if save_ckpt:
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+    start_epoch, start_step, best_state = 0, 0, None
+    if resume and ckpt and ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        start_epoch, start_step, best_state = state["epoch"], state["step"], state["best_state"]
+        result.history, result.best_epoch, result.best_valid_rmse = (
+            state["history"],
+            state["best_epoch"],
+            state["best_valid_rmse"],
+        )
+        if start_step and state.get("world", 1) != ctx.world:
+            start_step = 0  # the mid-epoch position belongs to another world size: redo the epoch
+    progress = progress and ctx.main
+    local_cfg = replace(cfg, batch_size=ctx.local_batch_size(cfg.batch_size)) if ctx.active else cfg
+    trainer = ctx.wrap(distributed.TrainingStep(model, cfg.l2_ids))
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if device.type == "cuda" and cfg.amp
+        else nullcontext()
+    )
+    t0 = time.perf_counter()
+    epoch = start_epoch
+    done = start_step
+    bad_epochs = sum(1 for row in result.history if row["epoch"] > result.best_epoch)
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            batches = ctx.shard(_epoch_batches(data, fit_rows, local_cfg, epoch))
+            epoch_seed = (cfg.seed * 100_003 + epoch) * ctx.world + ctx.rank
+            gen = torch.Generator().manual_seed(epoch_seed)
+            torch.manual_seed(epoch_seed)
+            model.train()
+            total, seen, t_epoch = 0.0, 0, time.perf_counter()
+            first = done = start_step if epoch == start_epoch else 0
+            bar = tqdm(
+                total=len(batches),
+                initial=first,
+                desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                disable=not progress,
+                file=sys.stderr,
+                leave=False,
+            )
+            for step in range(first, len(batches)):
+                rows = batches[step]
+                batch = hide_ids(batcher(rows, True), cfg.unknown_rate, gen).to(device)
+                with autocast:
+                    loss, parts = trainer(batch)
+                if ctx.any(not torch.isfinite(loss)):  # every rank stops together
+                    raise TrainingError(
+                        f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}"
+                        + (f" on rank {ctx.rank}" if ctx.active else "")
+                        + "; "
+                        + (
+                            f"last good checkpoint kept in {ckpt}"
+                            if ckpt and ckpt.exists()
+                            else "no checkpoint written"
+                        )
+                        + " (try a lower --lr)"
+                    )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+                opt.step()
+                done = step + 1
+                total += parts["loss"] * len(rows)
+                seen += len(rows)
+                rate = seen / max(time.perf_counter() - t_epoch, 1e-9)
+                bar.update(1)
+                bar.set_postfix(loss=f"{total / seen:.4f}", ratings_s=f"{rate:,.0f}")
+                if callback and ctx.any(
+                    ctx.main
+                    and bool(
+                        callback(
+                            {
+                                "event": "step",
+                                "epoch": epoch,
+                                "step": step + 1,
+                                "steps": len(batches),
+                                "loss": total / seen,
+                            }
+                        )
+                    )
+                ):
+                    result.stopped = "cancelled"
+                    break
+            bar.close()
+            if result.stopped == "cancelled":
+                break
+            if ctx.active:  # the training loss over every rank's ratings
+                total, seen = ctx.all_sum([total, seen])
+            valid_rmse = _valid_rmse(model, data, valid_rows, cfg, batcher, device, ctx)
+            row = {
+                "epoch": epoch + 1,
+                "train_loss": total / max(seen, 1),
+                "valid_rmse": valid_rmse,
+                "seconds": time.perf_counter() - t_epoch,
+            }
+            result.history.append(row)
+            # Without a validation split (a refit) every epoch counts and nothing stops early.
+            improved = valid_rmse < result.best_valid_rmse or math.isnan(valid_rmse)
+            if improved or best_state is None:
+                result.best_valid_rmse, result.best_epoch = valid_rmse, epoch + 1
+                best_state = copy.deepcopy(model.state_dict())
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+            if progress:
+                print(
+                    f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}  valid RMSE {valid_rmse:.4f}  ({row['seconds']:.1f}s)",
+                    file=sys.stderr,
+                )
+            if save_ckpt:
+                _save_checkpoint(ckpt, model, opt, epoch + 1, 0, result, best_state, ctx.world)
+            if callback and ctx.any(ctx.main and bool(callback({"event": "epoch", **row}))):
+                result.stopped = "cancelled"
+                break
+            if bad_epochs >= cfg.patience:
+                result.stopped = "early"
+                break
+    except KeyboardInterrupt:
+        if save_ckpt:
+            _save_checkpoint(ckpt, model, opt, epoch, done, result, best_state, ctx.world)
+            print(
+                f"interrupted: checkpoint saved to {ckpt}; rerun with --resume to continue",
+                file=sys.stderr,
+            )
+        raise
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    if save_ckpt and result.stopped != "cancelled":
+        ckpt.unlink(missing_ok=True)  # finished: the bundle replaces the resume checkpoint
+    model.eval()
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,238 @@
+"""Shared test helpers (plain functions and constants); fixtures live in conftest.py.
+
+Real data lives next to the checkout in ../shared/data (never copied here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+MUSICAL_INSTRUMENTS = SHARED_DATA / "reviews_Musical_Instruments_5.json.gz"
+YELP_10K = SHARED_DATA / "yelp_kaggle_10k.csv.gz"
+
+
+def real_file(path: Path) -> Path:
+    """Return `path`, or skip (fail with SEMAX_REQUIRE_REAL_DATA=1) when it is absent."""
+    if not path.exists():
+        if os.environ.get("SEMAX_REQUIRE_REAL_DATA") == "1":
+            pytest.fail(f"real data file missing: {path} (SEMAX_REQUIRE_REAL_DATA=1)")
+        pytest.skip(f"real data file not found: {path}")
+    return path
+
+
+WORDS = [
+    "good",
+    "great",
+    "bad",
+    "awful",
+    "fine",
+    "sound",
+    "tone",
+    "cheap",
+    "sturdy",
+    "broken",
+    "love",
+    "hate",
+    "okay",
+    "strings",
+    "cable",
+]
+
+
+def tiny_frame(n: int = 300, n_users: int = 20, n_items: int = 12, seed: int = 0):
+    """A small random review frame in the canonical schema; the rating leaks into the words."""
+
+    rng = np.random.default_rng(seed)
+    ratings = rng.integers(1, 6, n).astype(float)
+    texts = [
+        " ".join(
+            rng.choice(WORDS, rng.integers(0, 12)).tolist()
+            + [["awful", "bad", "okay", "good", "great"][int(r) - 1]] * 2
+        )
+        for r in ratings
+    ]
+    return pd.DataFrame(
+        {
+            "user": [f"u{i}" for i in rng.integers(0, n_users, n)],
+            "item": [f"i{i}" for i in rng.integers(0, n_items, n)],
+            "rating": ratings,
+            "text": texts,
+            "time": np.sort(rng.integers(0, n // 3, n)).astype("int64") * 86400,
+        }
+    )
+
+
+def write_amazon(df, path):
+    """Write a canonical frame as Amazon 2014 JSON lines."""
+    with open(path, "w") as f:
+        for r in df.itertuples():
+            f.write(
+                json.dumps(
+                    {
+                        "reviewerID": r.user,
+                        "asin": r.item,
+                        "overall": r.rating,
+                        "reviewText": r.text,
+                        "unixReviewTime": int(r.time),
+                    }
+                )
+                + "\n"
+            )
+    return path
+
+
+SMALL_DIMS = {"d_factor": 8, "d_word": 8, "d_text": 8, "d_attn": 8, "d_hidden": 8}
+
+
+def small_semax(data, seed: int = 0, **overrides):
+    """A SEMAX with 8-dimensional everything, sized for `data`, seeded."""
+    from semax.models.registry import config_for
+    from semax.models.semax import SEMAX
+
+    torch.manual_seed(seed)
+    return SEMAX(config_for("semax", data, **{**SMALL_DIMS, **overrides}))
+
+
+XSS_TEXT = (
+    'great sound <script>window.__xss=1</script> and <img src=x onerror="window.__xss=2"> '
+    "good great strings"
+)
+XSS_ITEM = '<img src=x onerror="window.__xss=3">'
+LATE_USER = "u_late"  # only in the test split: a cold-start user with one review
+
+
+def app_frame() -> pd.DataFrame:
+    """tiny_frame plus reviews whose text and item id are HTML/JS payloads, and a user seen only
+    in the test split."""
+    df = tiny_frame(400, n_users=20, n_items=12, seed=1)
+    t = int(df["time"].max())
+    extra = pd.DataFrame(
+        {
+            "user": ["u1", "u2", "u1", "u3", LATE_USER],
+            "item": [XSS_ITEM, "i1", "i2", XSS_ITEM, "i3"],
+            "rating": [5.0, 4.0, 2.0, 1.0, 4.0],
+            "text": [XSS_TEXT, XSS_TEXT, "bad awful <b>bold</b> cable", XSS_TEXT, "good strings"],
+            "time": np.array(
+                [t // 2, t // 2 + 1, t + 86400, t + 2 * 86400, t + 3 * 86400], dtype="int64"
+            ),
+        }
+    )
+    return pd.concat([df, extra], ignore_index=True)
+
+
+def train_bundle(kind: str, folder, beta: float | None = 0.4):
+    from semax.bundle import hub
+    from semax.data import DataConfig, prepare
+    from semax.training import pipeline
+    from semax.training.loop import TrainConfig
+
+    torch.set_num_threads(1)
+    data = prepare(app_frame(), DataConfig(max_words=16, max_history=4, min_count=1))
+    overrides = {**SMALL_DIMS, **({"beta": beta} if kind == "semax" else {})}
+    bundle, _ = pipeline.train(
+        data,
+        kind,
+        overrides,
+        TrainConfig(epochs=4, patience=4, batch_size=32, lr=1e-2, device="cpu"),
+        data_source="app-test.json",
+        progress=False,
+        command="tests/app",
+    )
+    hub.save(bundle, folder)
+    return folder
+
+
+def write_fake_results(root, dataset: str = "toy"):
+    """Small tidy CSVs in the experiment grid's layout."""
+    from semax.training.evaluate import BUCKET_LABELS
+
+    rng = np.random.default_rng(0)
+    out = root / dataset
+    out.mkdir(parents=True, exist_ok=True)
+    methods = ["bias", "ncf", "sema", "semax"]
+    seeds = [0, 1, 2]
+    pd.DataFrame(
+        [
+            {
+                "dataset": dataset,
+                "method": m,
+                "seed": s,
+                "mae": 0.9 - 0.02 * i + 0.01 * rng.random(),
+                "rmse": 1.1 - 0.02 * i + 0.01 * rng.random(),
+                "train_seconds": 10.0 * (i + 1),
+            }
+            for i, m in enumerate(methods)
+            for s in seeds
+        ]
+    ).to_csv(out / "table3.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "method": m,
+                "seed": s,
+                "entity": e,
+                "bucket": b,
+                "n": 50,
+                "mae": 0.8 + 0.01 * j,
+                "rmse": 1.0 + 0.01 * j + 0.005 * rng.random(),
+            }
+            for m in methods
+            for s in seeds
+            for e in ("user", "item")
+            for j, b in enumerate(BUCKET_LABELS)
+        ]
+    ).to_csv(out / "buckets.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "beta": b,
+                "seed": s,
+                "mae": 0.8 + (b - 0.4) ** 2,
+                "rmse": 1.0 + (b - 0.4) ** 2 + 0.01 * s,
+            }
+            for b in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+            for s in seeds
+        ]
+    ).to_csv(out / "beta.csv", index=False)
+    pd.DataFrame(
+        [
+            {"variant": v, "seed": s, "mae": 0.8 + 0.01 * k, "rmse": 1.0 + 0.01 * k}
+            for k, v in enumerate(["mean-pooling", "lambda-0", "masked-text"])
+            for s in seeds
+        ]
+    ).to_csv(out / "ablations.csv", index=False)
+    return root
+
+
+def hub_cache(cache: Path, repo_id: str, refs: dict[str, Path], symlinks: bool = True) -> dict:
+    """Lay bundle folders out as huggingface_hub's cache does: refs/<name> holds a commit sha,
+    snapshots/<sha>/<file> links to blobs/<hash>. Returns {ref: sha}."""
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    shas = {}
+    for ref, folder in refs.items():
+        sha = hashlib.sha1(f"{repo_id}:{ref}".encode()).hexdigest()
+        snap = repo / "snapshots" / sha
+        snap.mkdir(parents=True, exist_ok=True)
+        for f in sorted(folder.iterdir()):
+            content = f.read_bytes()
+            blob = repo / "blobs" / hashlib.sha256(content).hexdigest()
+            blob.parent.mkdir(parents=True, exist_ok=True)
+            blob.write_bytes(content)
+            if symlinks:
+                (snap / f.name).symlink_to(Path("..", "..", "blobs", blob.name))
+            else:
+                shutil.copyfile(f, snap / f.name)
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / ref).write_text(sha)
+        shas[ref] = sha
+    return shas

@@ -1,0 +1,170 @@
+"""End to end: `streamlit run` on 127.0.0.1 driven in headless Debian Chromium with Playwright.
+Skipped where Chromium or Playwright is missing, unless SEMAX_REQUIRE_E2E=1 (then they fail)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from studio.browser import (
+    CHROMIUM,
+    AppServer,
+    choose,
+    exceptions,
+    go_to,
+    launch,
+    text_of,
+    type_and_submit,
+    wait_idle,
+    wait_text_change,
+)
+from tests.helpers import LATE_USER
+
+pytestmark = pytest.mark.e2e
+WHAT_IF = "Type a review as this user about this item"
+
+
+def require_browser() -> None:
+    missing = None
+    if not Path(CHROMIUM).exists():
+        missing = f"{CHROMIUM} not found (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "playwright is not installed (pip install playwright)"
+    if missing:
+        if os.environ.get("SEMAX_REQUIRE_E2E") == "1":
+            pytest.fail(f"end-to-end test needs a browser: {missing} (SEMAX_REQUIRE_E2E=1)")
+        pytest.skip(missing)
+
+
+@pytest.fixture(scope="module")
+def server(app_bundle, tmp_path_factory):
+    require_browser()
+    from tests.helpers import write_fake_results
+
+    results = write_fake_results(tmp_path_factory.mktemp("e2e") / "results")
+    log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
+    env = {"SEMAX_STUDIO_MODEL": str(app_bundle), "SEMAX_STUDIO_RESULTS": str(results)}
+    with AppServer(env, log=log) as srv:
+        yield srv
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        p = browser.new_page(viewport={"width": 1400, "height": 1000})
+        p.set_default_timeout(90_000)
+        yield p
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    where = os.environ.get("SEMAX_SCREENSHOTS")
+    folder = Path(where) if where else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def snap(page, shots: Path, name: str) -> None:
+    wait_idle(page)
+    assert not exceptions(page), exceptions(page)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+
+def test_every_page_in_the_browser(server, page, shots):
+    page.goto(server.url)
+    page.get_by_text("Model kind", exact=True).first.wait_for()
+    assert page.get_by_text("Bundled demo", exact=True).is_visible()  # the shared sidebar
+    snap(page, shots, "model")
+
+    go_to(page, "Predictor", "Predicted rating r̂_uv")
+    choose(page, "User —", "u3")
+    page.get_by_text("User's history (4, oldest first)").wait_for()
+    wait_idle(page)
+    type_and_submit(page, WHAT_IF, "great great good love sturdy")
+    first = text_of(page, "r̂_y = ")
+    moved_first = text_of(page, "before ")
+    type_and_submit(page, WHAT_IF, "awful bad broken hate awful")
+    second = wait_text_change(page, "r̂_y = ", first)
+    assert second != first  # the rating shown follows the typed review
+    wait_idle(page)
+    assert text_of(page, "before ") != moved_first
+    assert page.locator(".semax-word").count() >= 5  # coloured words
+    snap(page, shots, "predictor")
+
+    choose(page, "User —", "brand-new-user")  # typed: a cold-start user
+    page.get_by_text("new user: not in the data", exact=False).wait_for()
+    choose(page, "User —", LATE_USER)
+    page.get_by_text("cold-start user: no trained factor", exact=False).wait_for()
+    snap(page, shots, "predictor-cold")
+
+    go_to(page, "Attention", "Across reviews")
+    page.locator(".st-key-att-heatmap .js-plotly-plot").wait_for()
+    assert page.get_by_text("convergence delta", exact=False).count() == 1
+    snap(page, shots, "attention")
+
+    go_to(page, "Errors", "Table 3: test error by method (mean ± std over seeds)")
+    snap(page, shots, "errors")
+
+    go_to(page, "β sensitivity", "Saved sweeps")
+    page.locator(".st-key-beta-saved-toy .js-plotly-plot").wait_for()
+    snap(page, shots, "beta")
+    for name in ("model", "predictor", "predictor-cold", "attention", "errors", "beta"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def test_review_text_is_shown_as_text_not_markup(server, page, shots):
+    # straight to a page URL: the router must still run (shared sidebar, current model)
+    page.goto(f"{server.url}/attention")
+    page.get_by_text("Across reviews", exact=True).wait_for()
+    box = page.get_by_label("Contains the word")
+    box.fill("script")
+    box.press("Enter")
+    page.get_by_text("3 matching reviews", exact=False).wait_for()
+    wait_idle(page)
+    shown = page.get_by_text("<script>window.__xss=1</script>", exact=False)
+    assert shown.count() >= 1 and shown.first.is_visible()
+    assert page.get_by_text('<img src=x onerror="window.__xss=2">', exact=False).count() >= 1
+    snap(page, shots, "xss-attention")
+
+    go_to(page, "Predictor", "Predicted rating r̂_uv")
+    choose(page, "User —", "u3")  # u3's history holds the payloads, and so does the item's
+    page.get_by_text("User's history (4, oldest first)").wait_for()
+    wait_idle(page)
+    snap(page, shots, "xss-predictor")
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator("script:text('__xss')").count() == 0
+
+
+def test_train_a_small_model_in_the_browser(server, page, shots, tmp_path):
+    from tests.helpers import tiny_frame, write_amazon
+
+    data = write_amazon(tiny_frame(1500, n_users=40, n_items=30, seed=4), tmp_path / "r.json")
+    page.goto(server.url)
+    page.get_by_text("Model kind", exact=True).first.wait_for()
+    page.get_by_role("tab", name="Train a small model now").click()
+    page.get_by_text("Local path", exact=True).click()
+    box = page.get_by_label("Path (or hf://datasets/OWNER/REPO/PATH)")
+    box.fill(str(data))
+    box.press("Enter")
+    wait_idle(page)
+    page.get_by_test_id("stButton").filter(has_text="Train").first.click()
+    page.get_by_test_id("stProgress").wait_for()  # the live panel, polled by a fragment
+    page.locator(".st-key-train-live-loss .js-plotly-plot").wait_for()
+    page.screenshot(path=str(shots / "training.png"))
+    page.get_by_text("Finished in", exact=False).wait_for(timeout=300_000)
+    wait_idle(page)
+    # the trained model is now the current one: the sidebar switched its source
+    checked = page.get_by_test_id("stSidebar").locator("input[type=radio]:checked")
+    assert checked.evaluate("e => e.closest('label').innerText") == "Train a small model now"
+    assert page.get_by_text("trained now on", exact=False).count() >= 1
+    snap(page, shots, "trained")

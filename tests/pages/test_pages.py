@@ -1,0 +1,298 @@
+"""Every page under streamlit's AppTest, on a tiny bundle (SEMAX_STUDIO_MODEL) and fake saved
+results (SEMAX_STUDIO_RESULTS)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.helpers import (
+    LATE_USER,
+    REPO,  # noqa: E402
+    XSS_ITEM,
+)
+
+APP = str(REPO / "streamlit_app.py")
+DEMO = REPO / "assets" / "semax-demo"
+PAGES = ["model", "predictor", "attention", "errors", "beta"]
+
+
+def open_page(page: str, monkeypatch, model, results) -> AppTest:
+    monkeypatch.setenv("SEMAX_STUDIO_MODEL", str(model))
+    monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page != "model":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def keys(at: AppTest, kind: str) -> set:
+    return {w.key for w in at.get(kind)}
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_model_page(monkeypatch, app_bundle, fake_results):
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    assert at.sidebar.radio(key="studio.source_kind").value == "Bundled demo"
+    assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
+    assert [t.label for t in at.tabs] == [
+        "Current model",
+        "Dataset statistics",
+        "Train a small model now",
+    ]
+    assert "train.go" in keys(at, "button")
+    assert {"train.kind", "train.dim", "train.format"} <= keys(at, "selectbox")
+    assert any("reviews" in c.value and "users" in c.value for c in at.code)  # Table 1
+    assert any("SEMAX Studio model" in m.value for m in at.markdown)  # the model card
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(page, monkeypatch, app_bundle, fake_results):
+    at = open_page(page, monkeypatch, app_bundle, fake_results)
+    assert not at.error, [e.value for e in at.error]
+    expected = {
+        "model": ("button", {"train.go"}),
+        "predictor": ("selectbox", {"pred.user", "pred.item"}),
+        "attention": ("selectbox", {"att.user", "att.item", "att.review"}),
+        "errors": ("selectbox", {"err.dataset"}),
+        "beta": ("button", {"beta.go"}),
+    }[page]
+    assert expected[1] <= keys(at, expected[0])
+
+
+def test_predictor_prediction_changes_with_the_what_if_text(monkeypatch, app_bundle, fake_results):
+    at = open_page("predictor", monkeypatch, app_bundle, fake_results)
+    assert "Predicted rating r̂_uv" in [m.label for m in at.metric]
+    assert {"pred.whatif"} <= keys(at, "text_area") and "pred.top" in keys(at, "slider")
+    assert len(at.dataframe) == 1  # top-N items
+
+    def answer(text: str) -> tuple[str, str]:
+        at.text_area(key="pred.whatif").input(text).run()
+        assert not at.exception, [e.value for e in at.exception]
+        r_y = next(c for c in captions(at) if c.startswith("r̂_y = "))
+        moved = next(c for c in captions(at) if c.startswith("before "))
+        return r_y, moved
+
+    first = answer("great great good love sturdy")
+    second = answer("awful bad broken hate cheap awful")
+    assert first[0] != second[0]  # r_y of the typed text
+    assert first[1] != second[1]  # r_uv after adding it to the user's history
+    assert re.match(r"before \d\.\d{4} → after \d\.\d{4}", second[1])
+    assert any(h.value.count('class="semax-word"') == 6 for h in at.get("html"))  # coloured words
+
+
+def test_predictor_labels_cold_start(monkeypatch, app_bundle, fake_results):
+    at = open_page("predictor", monkeypatch, app_bundle, fake_results)
+    at.selectbox(key="pred.user").set_value(LATE_USER).run()
+    assert not at.exception
+    assert any(c.startswith("cold-start user") for c in captions(at))
+
+
+def test_attention_page_escapes_review_text(monkeypatch, app_bundle, fake_results):
+    at = open_page("attention", monkeypatch, app_bundle, fake_results)
+    at.selectbox(key="att.item").set_value(XSS_ITEM).run()
+    assert not at.exception
+    bodies = " ".join(h.value for h in at.get("html"))
+    assert "&lt;script&gt;" in bodies and "<script" not in bodies
+    assert "<img" not in bodies
+    assert any("convergence delta" in c for c in captions(at))  # IG beside the attention
+    keys_ = {c.key for c in at.get("plotly_chart")}
+    assert {"att-heatmap", "att-drivers"} <= keys_
+
+
+def test_attention_filters_by_word_and_rating(monkeypatch, app_bundle, fake_results):
+    at = open_page("attention", monkeypatch, app_bundle, fake_results)
+    at.text_input(key="att.word").input("bold").run()
+    assert captions(at)[0].startswith("1 matching review")
+    at.slider(key="att.rating").set_value((4.0, 5.0)).run()
+    assert any("No review matches" in i.value for i in at.info)
+
+
+def test_models_without_related_task_show_a_note(monkeypatch, sema_bundle, fake_results):
+    at = open_page("attention", monkeypatch, sema_bundle, fake_results)
+    assert any("no related task" in i.value for i in at.info)
+    assert "att-heatmap" not in {c.key for c in at.get("plotly_chart")}
+    at.switch_page("pages/predictor.py").run()
+    at.text_area(key="pred.whatif").input("great sound").run()
+    assert not at.exception
+    assert any("no related task" in i.value for i in at.info)
+    assert any(c.startswith("before ") for c in captions(at))  # SEMA still reads histories
+
+
+def test_errors_page_shows_saved_results(monkeypatch, app_bundle, fake_results):
+    at = open_page("errors", monkeypatch, app_bundle, fake_results)
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["bias", "ncf", "sema", "semax"]
+    assert table["MAE"].str.contains("±").all()
+    chart_keys = {c.key for c in at.get("plotly_chart")}
+    assert {"err-table3", "err-buckets-user", "err-buckets-item", "err-ablations"} <= chart_keys
+    assert {"err-current-user", "err-current-item"} <= chart_keys
+    at.radio(key="err.metric").set_value("mae").run()
+    assert not at.exception
+
+
+def test_pages_without_saved_results_say_so(monkeypatch, app_bundle, tmp_path):
+    for page in ("errors", "beta"):
+        at = open_page(page, monkeypatch, app_bundle, tmp_path / "nothing")
+        assert any("No saved results yet" in i.value for i in at.info), page
+
+
+def test_beta_page_plots_saved_sweeps(monkeypatch, app_bundle, fake_results):
+    at = open_page("beta", monkeypatch, app_bundle, fake_results)
+    assert "beta-saved-toy" in {c.key for c in at.get("plotly_chart")}
+    assert "beta.values" in keys(at, "multiselect")
+
+
+def test_missing_model_source_is_a_clear_error(monkeypatch, fake_results, tmp_path):
+    # (AppTest drops the entry script's sidebar elements after switch_page: check it first)
+    at = open_page("model", monkeypatch, tmp_path / "no-such-model", fake_results)
+    assert any("no such model folder" in e.value for e in at.sidebar.error)
+    at.switch_page("pages/predictor.py").run()
+    assert not at.exception
+    assert any("No model loaded" in i.value for i in at.info)
+
+
+def test_train_a_small_model_now_and_save_it(
+    monkeypatch, app_bundle, fake_results, review_file, tmp_path
+):
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at.radio(key="train.where").set_value("Local path").run()
+    at.text_input(key="train.path").input(str(review_file))
+    at.number_input(key="train.epochs").set_value(1)
+    at.selectbox(key="train.dim").set_value(8)
+    at.button(key="train.go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    job = at.session_state["studio.job.train"]
+    assert job.wait(300) and job.status == "done", job.error
+    assert job.steps and job.epochs  # the live loss curve's points
+    at.run()
+    # (AppTest keeps the entry script's sidebar only on the first run: read the state instead)
+    assert at.session_state["studio.current"].label.startswith("trained now")
+    assert any("trained now" in c.value for c in at.caption)
+    assert "train-final-loss" in {c.key for c in at.get("plotly_chart")}
+    out = tmp_path / "saved"
+    form_input = next(t for t in at.text_input if t.label.startswith("Save this model"))
+    form_input.input(str(out))
+    next(b for b in at.button if b.label == "Save bundle").click().run()
+    assert any(str(out) in s.value for s in at.success)
+    from semax.bundle import hub
+
+    assert hub.load(out).kind == "semax"
+
+
+@pytest.mark.skipif(
+    not (DEMO / "model.safetensors").exists(),
+    reason=f"the bundled demo model is not built ({DEMO})",
+)
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
+    monkeypatch.delenv("SEMAX_STUDIO_MODEL", raising=False)
+    monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(fake_results))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    if page != "model":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_train_on_an_upload_with_a_size_limit(monkeypatch, app_bundle, fake_results, review_file):
+    from studio.support import MAX_UPLOAD_MB
+
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    big = b" " * int((MAX_UPLOAD_MB + 1) * 2**20)
+    at.file_uploader(key="train.upload").set_value(("big.json", big, "application/json")).run()
+    at.button(key="train.go").click().run()
+    assert any(f"over the app's {MAX_UPLOAD_MB} MB limit" in e.value for e in at.error)
+    assert "studio.job.train" not in at.session_state
+    payload = review_file.read_bytes()
+    at.file_uploader(key="train.upload").set_value(("reviews.json", payload, "application/json"))
+    at.number_input(key="train.epochs").set_value(1)
+    at.selectbox(key="train.kind").set_value("bias")
+    at.button(key="train.go").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("Read 300 reviews (amazon2014)" in c.value for c in at.caption)
+    job = at.session_state["studio.job.train"]
+    assert job.wait(300) and job.status == "done", job.error
+    at.run()
+    current = at.session_state["studio.current"]
+    assert current.bundle.kind == "bias" and current.label == "trained now on reviews.json"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_a_baseline_without_text(page, monkeypatch, bias_bundle, fake_results):
+    at = open_page(page, monkeypatch, bias_bundle, fake_results)
+    assert not at.error, [e.value for e in at.error]
+    if page == "predictor":
+        at.text_area(key="pred.whatif").input("great sound").run()
+        assert not at.exception
+        notes = " ".join(i.value for i in at.info)
+        assert "no related task" in notes and "what-if reviews need a SEMAX model" in notes
+    if page == "attention":
+        assert any("does not read review histories" in i.value for i in at.info)
+
+
+def test_training_shows_progress_and_can_be_cancelled(
+    monkeypatch, app_bundle, fake_results, tmp_path
+):
+    from tests.helpers import tiny_frame, write_amazon
+
+    big = write_amazon(tiny_frame(3000, n_users=60, n_items=40, seed=3), tmp_path / "big.json")
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at.radio(key="train.where").set_value("Local path").run()
+    at.text_input(key="train.path").input(str(big))
+    at.number_input(key="train.epochs").set_value(20)
+    at.button(key="train.go").click().run()
+    job = at.session_state["studio.job.train"]
+    assert job.running
+    assert len(at.get("progress")) == 1  # the live panel: progress bar, loss curve, cancel
+    assert "train-live-loss" in {c.key for c in at.get("plotly_chart")}
+    at.run()
+    assert at.button(key="train.go").disabled  # one training at a time
+    at.button(key="train-cancel").click().run()
+    assert job.wait(300) and job.status == "cancelled"
+    at.run()
+    assert any("Cancelled after" in w.value for w in at.warning)
+    assert at.session_state["studio.current"].label == str(app_bundle)  # the model stays
+
+
+def test_sidebar_sources(monkeypatch, app_bundle, fake_results, tmp_path):
+    at = open_page("predictor", monkeypatch, app_bundle, fake_results)
+    source = at.sidebar.radio(key="studio.source_kind")
+    source.set_value("Train a small model now").run()
+    assert not at.exception
+    assert any("No model trained in this session yet" in i.value for i in at.sidebar.info)
+    assert any("No model loaded" in i.value for i in at.info)  # the page says so too
+    at.sidebar.radio(key="studio.source_kind").set_value("Hub repo").run()
+    at.sidebar.text_input(key="studio.repo_id").input("not a repo id!").run()
+    assert any("a Hub repo id is OWNER/NAME" in e.value for e in at.sidebar.error)
+    at.sidebar.radio(key="studio.source_kind").set_value("Run folder").run()
+    at.sidebar.text_input(key="studio.run_folder").input(str(app_bundle)).run()
+    assert not at.exception and not at.sidebar.error
+    assert "Predicted rating r̂_uv" in [m.label for m in at.metric]
+
+
+@pytest.mark.skipif(
+    not (DEMO / "model.safetensors").exists(),
+    reason=f"the bundled demo model is not built ({DEMO})",
+)
+@pytest.mark.parametrize("page, charts", [("errors", 4), ("beta", 2)])
+def test_result_pages_draw_the_committed_results(page, charts, monkeypatch):
+    results = REPO / "results"
+    if not (results / "musical_instruments" / "table3.csv").exists():
+        pytest.skip("no committed results")
+    monkeypatch.delenv("SEMAX_STUDIO_MODEL", raising=False)
+    monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert len(at.get("plotly_chart")) >= charts

@@ -1,0 +1,119 @@
+import json
+
+import pytest
+
+from semax.bundle.hub import FILES
+from semax.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_a_bundle_without_the_resume_checkpoint(tiny_run):
+    out, _ = tiny_run
+    names = {p.name for p in out.iterdir()}
+    assert set(FILES) <= names
+    assert "checkpoint.pt" not in names
+    config = json.loads((out / "config.json").read_text())
+    assert config["kind"] == "semax" and config["cutoffs"]["n"] == 400
+
+
+def test_evaluate_reproduces_the_test_split_from_the_data_file(tiny_run, capsys):
+    out, data = tiny_run
+    code, stdout, _ = run(capsys, "evaluate", "--model", out, "--data", data, "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    saved = json.loads((out / "metrics.json").read_text())
+    assert result["n"] == saved["n"]
+    assert result["rmse"] == pytest.approx(saved["rmse"], abs=1e-6)
+    assert [b["bucket"] for b in result["by_user"]] == ["0", "1-2", "3-5", "6-10", "11-20", "21+"]
+    assert sum(b["n"] for b in result["by_item"]) == result["n"]
+
+
+def test_predict_flags_cold_start_and_rates_a_text(tiny_run, capsys):
+    out, _ = tiny_run
+    code, stdout, _ = run(
+        capsys,
+        "predict",
+        "--model",
+        out,
+        "--user",
+        "nobody",
+        "--item",
+        "i1",
+        "--text",
+        "great great sound",
+        "--json",
+    )
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["cold_user"] is True and result["cold_item"] is False
+    assert 1 <= result["rating"] <= 5
+    assert result["text"]["tokens"] == ["great", "great", "sound"]
+    assert sum(result["text"]["alpha"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
+    import pandas as pd
+
+    out, _ = tiny_run
+    code, stdout, _ = run(
+        capsys, "recommend", "--model", out, "--user", "nobody", "--top", "5", "--json"
+    )
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["cold_user"] is True and len(result["items"]) == 5
+    assert [x["rating"] for x in result["items"]] == sorted(
+        (x["rating"] for x in result["items"]), reverse=True
+    )
+    reviews = pd.read_parquet(out / "reviews.parquet")
+    rated = set(reviews.loc[reviews["user"] == "u3", "item"])
+    code, stdout, _ = run(
+        capsys, "recommend", "--model", out, "--user", "u3", "--top", "20", "--json"
+    )
+    items = {x["item"] for x in json.loads(stdout)["items"]}
+    assert items and not items & rated
+    assert items | rated == set(reviews["item"])
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["train", "--data", "DATA", "--out", "X", "--epochs", "0"], "--epochs must be at least 1"),
+        (["train", "--data", "DATA", "--out", "X", "--beta", "2"], "--beta must be in [0, 1]"),
+        (["train", "--data", "MISSING", "--out", "X"], "MISSING"),
+        (["evaluate", "--model", "no/such/folder"], "no such model folder"),
+        (["predict", "--model", "MISSING", "--user", "u", "--item", "i"], "MISSING"),
+        (["recommend", "--model", "RUN", "--user", "u1", "--top", "0"], "--top must be at least 1"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tiny_run, tmp_path, capsys, argv, needle):
+    out, data = tiny_run
+    names = {"DATA": str(data), "RUN": str(out), "MISSING": str(tmp_path / "missing")}
+    code, _, err = run(capsys, *[names.get(a, a) for a in argv])
+    assert code == 2
+    assert names.get(needle, needle) in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_unknown_model_kind_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--data", "x", "--out", "y", "--model", "nope"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_broken_run_folder_exits_2(tiny_run, tmp_path, capsys):
+    import shutil
+
+    out, _ = tiny_run
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    code, _, err = run(capsys, "evaluate", "--model", broken)
+    assert code == 2
+    assert "model.safetensors" in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,148 @@
+"""`semax prepare`: a large dump to memory-mapped arrays, the same inputs as in-memory preparing."""
+
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from semax.cli import main
+from semax.data.dataset import DataConfig, prepare
+from semax.data.prepared import is_prepared, load_prepared, prepare_to_disk, read_texts
+from semax.data.readers import read_reviews
+from tests.helpers import tiny_frame, write_amazon
+
+ARRAYS = (
+    "user",
+    "item",
+    "user_code",
+    "item_code",
+    "rating",
+    "split",
+    "user_history",
+    "user_history_len",
+    "item_history",
+    "item_history_len",
+    "user_fit_count",
+    "item_fit_count",
+)
+
+
+def assert_same_inputs(mem, disk):
+    for name in ARRAYS:
+        a, b = getattr(mem, name), getattr(disk, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert np.array_equal(mem.store.tokens, disk.store.tokens)
+    assert np.array_equal(mem.store.lengths, disk.store.lengths)
+    assert mem.store.tokens.dtype == disk.store.tokens.dtype
+    assert mem.vocab.words == disk.vocab.words
+    assert mem.users == disk.users and mem.items == disk.items
+    for column in ("user", "item", "rating", "time"):
+        assert list(mem.reviews[column]) == list(disk.reviews[column]), column
+    assert mem.cutoffs() == disk.cutoffs()
+
+
+@pytest.fixture
+def shuffled_corpus(tmp_path):
+    """A synthetic corpus out of time order, with repeated records (dropped as duplicates)."""
+    from semax.synthetic.generator import write_corpus
+
+    path = tmp_path / "corpus.json"
+    write_corpus(path, n_reviews=1500, seed=1)
+    lines = path.read_text().splitlines()
+    lines += lines[10:40] + lines[700:705]
+    random.Random(0).shuffle(lines)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_prepared_folder_gives_the_same_model_inputs(shuffled_corpus, tmp_path):
+    config = DataConfig(max_words=20, max_history=5, min_count=3)
+    df, report = read_reviews(shuffled_corpus)
+    mem = prepare(df, config)
+    out = tmp_path / "prepared"
+    summary = prepare_to_disk(shuffled_corpus, out, config, chunk_rows=250)  # several chunks
+    assert is_prepared(out) and not (out / "words.tmp").exists()
+    assert summary["n"] == len(df) and summary["dropped"] == report.dropped == {"duplicate": 35}
+    disk = load_prepared(out)
+    assert isinstance(disk.store.tokens, np.ndarray) and not disk.store.tokens.flags.writeable
+    assert_same_inputs(mem, disk)
+    rows = [0, 17, len(mem) - 1]
+    assert read_texts(out, rows) == mem.reviews["text"].iloc[rows].tolist()
+
+
+def test_amazon_2018_variants_are_dropped_as_the_reader_does(tmp_path):
+    frame = tiny_frame(300, seed=4)
+    extra = frame.iloc[[3, 50, 120]].assign(item="another-variant")  # same review, other asin
+    frame = pd.concat([frame, extra, frame.iloc[[7]]], ignore_index=True)
+    path = write_amazon(frame, tmp_path / "a2018.json")
+    lines = [json.loads(line) | {"style": {"Size:": "L"}} for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    config = DataConfig(max_words=16, max_history=4, min_count=1)
+    df, report = read_reviews(path)
+    assert report.format == "amazon2018" and report.dropped
+    summary = prepare_to_disk(path, tmp_path / "p", config, chunk_rows=64)
+    assert summary["dropped"] == report.dropped
+    assert_same_inputs(prepare(df, config), load_prepared(tmp_path / "p"))
+
+
+def test_train_on_a_prepared_folder_equals_training_on_the_file(tmp_path, capsys):
+    data = write_amazon(tiny_frame(400), tmp_path / "reviews.json")
+    prepared = tmp_path / "prepared"
+    flags = ["--max-words", "16", "--max-history", "4"]
+    assert main(["prepare", "--data", str(data), "--out", str(prepared), *flags, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["n"] == 400 and summary["data"]["max_words"] == 16
+
+    runs = {}
+    for name, source, extra in (("file", data, flags), ("from_prepared", prepared, [])):
+        out = tmp_path / name
+        argv = ["train", "--data", str(source), "--out", str(out), "--epochs", "1", "--dim", "8"]
+        assert main([*argv, *extra, "--json"]) == 0
+        runs[name] = json.loads(capsys.readouterr().out)
+    assert runs["from_prepared"]["rmse"] == pytest.approx(runs["file"]["rmse"], abs=1e-9)
+    assert runs["from_prepared"]["valid_rmse"] == pytest.approx(
+        runs["file"]["valid_rmse"], abs=1e-9
+    )
+
+    from semax.bundle import hub
+
+    bundle = hub.load(str(tmp_path / "from_prepared"))  # the bundle carries the review texts
+    assert "text" in bundle.data.reviews and len(bundle.data) == 400
+    code = main(["evaluate", "--model", str(tmp_path / "from_prepared"), "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["rmse"] == pytest.approx(runs["file"]["rmse"])
+
+
+def test_prepare_and_train_refuse_what_they_cannot_honour(tmp_path, capsys):
+    data = write_amazon(tiny_frame(200), tmp_path / "reviews.json")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    assert main(["prepare", "--data", str(data), "--out", str(busy)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    prepared = tmp_path / "prepared"
+    prepared.mkdir()  # left half-written by an interrupted prepare: written again
+    (prepared / "reviews.parquet").write_bytes(b"partial")
+    assert main(["prepare", "--data", str(data), "--out", str(prepared), "--max-words", "8"]) == 0
+    argv = ["train", "--data", str(prepared), "--out", str(tmp_path / "m"), "--max-words", "30"]
+    assert main(argv) == 2
+    assert "prepared with --max-words 8" in capsys.readouterr().err
+    assert main(["train", "--data", str(prepared), "--out", str(prepared)]) == 2
+    assert is_prepared(prepared) and (prepared / "reviews.parquet").exists()
+    missing = tmp_path / "missing.json"
+    assert main(["prepare", "--data", str(missing), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_histories_built_a_share_of_the_entities_at_a_time_are_the_same():
+    from semax.data.history import build_histories
+    from semax.data.prepared import _histories
+
+    rng = np.random.default_rng(0)
+    code = rng.integers(0, 300, 5000)
+    when = np.sort(rng.integers(0, 400, 5000))
+    whole, parts = build_histories(code, when, 6), _histories(code, when, 6, part_rows=700)
+    assert all(
+        np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(whole, parts, strict=True)
+    )

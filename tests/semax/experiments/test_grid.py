@@ -1,0 +1,126 @@
+"""The experiment grid: tidy CSVs, resumable, the same code path CI runs at tiny size."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from semax.cli import main
+from semax.data import DataConfig, prepare
+from semax.experiments.grid import Grid, ablation_batcher
+from semax.training.loop import TrainConfig
+from tests.helpers import tiny_frame, write_amazon
+
+SCHEMAS = {
+    "table3": ["dataset", "method", "seed", "mae", "rmse", "train_seconds"],
+    "buckets": ["method", "seed", "entity", "bucket", "n", "mae", "rmse"],
+    "beta": ["beta", "seed", "mae", "rmse"],
+    "ablations": ["variant", "seed", "mae", "rmse"],
+}
+TINY = {"d_factor": 4, "d_word": 4, "d_text": 4, "d_attn": 4, "d_hidden": 4}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare(tiny_frame(300), DataConfig(max_words=12, max_history=3, min_count=1))
+
+
+def test_cli_grid_writes_tidy_csvs(tmp_path, capsys):
+    src = write_amazon(tiny_frame(300), tmp_path / "r.json")
+    out = tmp_path / "grid"
+    argv = [
+        "experiments",
+        "--data",
+        str(src),
+        "--out",
+        str(out),
+        "--methods",
+        "bias,semax",
+        "--seeds",
+        "1",
+        "--betas",
+        "0.2,0.8",
+        "--ablations",
+        "lambda-0",
+        "--no-tune",
+        "--epochs",
+        "1",
+        "--dim",
+        "4",
+        "--json",
+    ]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    for name, columns in SCHEMAS.items():
+        frame = pd.read_csv(out / f"{name}.csv")
+        assert list(frame.columns) == columns, name
+        assert len(frame) > 0, name
+    assert set(pd.read_csv(out / "table3.csv")["method"]) == {"bias", "semax"}
+    assert sorted(pd.read_csv(out / "beta.csv")["beta"]) == [0.2, 0.8]
+    assert set(pd.read_csv(out / "buckets.csv")["entity"]) == {"user", "item"}
+    assert {r["method"] for r in result["table3"]} == {"bias", "semax"}
+
+
+def test_a_killed_grid_resumes_without_redoing_finished_runs(data, tmp_path):
+    grid = Grid(data, tmp_path, "tiny", TrainConfig(epochs=1), TINY)
+    grid.run(["bias", "sema"], seeds=2, betas=[], ablations=[], tune=False, progress=False)
+    records = sorted((tmp_path / "runs").glob("*.json"))
+    assert len(records) == 4
+    stamps = {p.name: p.stat().st_mtime_ns for p in records}
+    killed = records[0]
+    killed.unlink()  # as if the grid died during this run
+    calls = []
+    original = Grid.execute
+
+    def spy(self, run, bar=None):
+        if not self.done(run):
+            calls.append(run.run_id)
+        return original(self, run, bar)
+
+    Grid.execute = spy
+    try:
+        grid.run(["bias", "sema"], seeds=2, betas=[], ablations=[], tune=False, progress=False)
+    finally:
+        Grid.execute = original
+    assert calls == [killed.stem]
+    for p in sorted((tmp_path / "runs").glob("*.json")):
+        if p.name != killed.name:
+            assert p.stat().st_mtime_ns == stamps[p.name]
+
+
+def test_tuning_uses_the_validation_split_and_picks_the_best_point(data, tmp_path):
+    grid = Grid(data, tmp_path, "tiny", TrainConfig(epochs=1), TINY)
+    chosen = grid.tune(["bias"])
+    tuning = grid.tables()["tuning"]
+    best = tuning.loc[tuning["valid_rmse"].idxmin(), "point"]
+    assert best == ",".join(f"{k}={v:g}" for k, v in chosen["bias"].items())
+
+
+def test_leaked_target_puts_the_rating_review_into_its_histories(data):
+    import numpy as np
+
+    from semax.experiments.grid import leaked_histories
+
+    rows = data.test_rows
+    assert not np.any(data.user_history[rows] == rows[:, None]), (
+        "real histories never hold the target review"
+    )
+    for side, hist in zip(("user", "item"), leaked_histories(data, rows), strict=True):
+        real, n = getattr(data, f"{side}_history")[rows], getattr(data, f"{side}_history_len")[rows]
+        lens = (hist >= 0).sum(1)
+        newest = hist[np.arange(len(rows)), lens - 1]
+        assert np.array_equal(newest, rows)
+        assert np.array_equal(lens, np.minimum(n + 1, hist.shape[1]))
+        for r in range(len(rows)):  # the real history minus (at most) its oldest review comes first
+            assert list(hist[r, : lens[r] - 1]) == list(
+                real[r, : n[r]][-(lens[r] - 1) :] if lens[r] > 1 else []
+            )
+
+
+def test_masked_text_empties_every_history_review(data):
+    from semax.models.registry import build, config_for
+
+    model = build("semax", config_for("semax", data, **TINY))
+    batch = ablation_batcher("masked-text", data, model)(data.fit_rows[:20], True)
+    assert int(batch.review_lengths.sum()) == 0
+    assert batch.target_tokens is not None and int(batch.target_lengths.sum()) > 0

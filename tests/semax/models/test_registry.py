@@ -1,0 +1,27 @@
+from semax.models import registry
+
+
+def test_kind_defaults_survive_unset_options(tiny_data):
+    cfg = registry.config_for("sema", tiny_data, beta=None, lam=None, dropout=None)
+    assert cfg.beta == 1.0 and not cfg.related_task
+    assert registry.config_for("semax-notext", tiny_data, beta=None).use_text is False
+
+
+def test_options_override_kind_defaults(tiny_data):
+    assert registry.config_for("semax", tiny_data, beta=0.7).beta == 0.7
+    assert registry.config_for("semax", tiny_data).beta == 0.4
+
+
+def test_configs_are_sized_for_the_data(tiny_data):
+    cfg = registry.config_for("semax", tiny_data)
+    assert (cfg.n_words, cfg.n_users, cfg.n_items) == (
+        len(tiny_data.vocab),
+        len(tiny_data.users),
+        len(tiny_data.items),
+    )
+    assert cfg.global_mean == tiny_data.global_mean
+
+
+def test_every_kind_builds(tiny_data):
+    for name in registry.kind_names():
+        assert registry.build(name, registry.config_for(name, tiny_data)) is not None

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+import torch
+
+from semax.models.semax import Output, semax_loss
+from semax.training.batching import make_batch
+from tests.helpers import small_semax
+
+
+def model_for(data, **kw):
+    return small_semax(data, **kw).eval()
+
+
+def test_forward_returns_all_outputs_with_their_shapes(tiny_data):
+    model = model_for(tiny_data)
+    rows = tiny_data.fit_rows[:10]
+    out = model(make_batch(tiny_data, rows))
+    L = int(tiny_data.store.lengths[rows].max())
+    assert out.r_uv.shape == (10,) and out.r_y.shape == (10,)
+    assert out.z_uv.shape == (10, 8) and out.z_y.shape == (10, 8)
+    assert out.alpha.shape == (10, L)
+
+
+def test_attention_sums_to_one_over_real_words_and_ignores_padding(tiny_data):
+    model = model_for(tiny_data)
+    rows = tiny_data.fit_rows[:32]
+    out = model(make_batch(tiny_data, rows))
+    lengths = torch.from_numpy(tiny_data.store.lengths[rows].astype(np.int64))
+    pad = torch.arange(out.alpha.size(1)).unsqueeze(0) >= lengths.clamp(min=1).unsqueeze(1)
+    assert torch.all(out.alpha[pad] == 0)
+    assert torch.allclose(out.alpha.sum(1), torch.ones(len(rows)), atol=1e-6)
+
+
+def test_loss_is_equation_20_by_hand():
+    r = torch.tensor([4.0, 2.0])
+    out = Output(
+        r_uv=torch.tensor([3.5, 2.5]),
+        z_uv=torch.tensor([[1.0, 0.0], [0.0, 0.0]]),
+        r_y=torch.tensor([4.0, 1.0]),
+        z_y=torch.tensor([[0.0, 0.0], [0.0, 2.0]]),
+    )
+    loss, parts = semax_loss(out, r, beta=0.4, lam=0.5)
+    # rating 1: L1 = .25, L2 = 0, L3 = 1 ; rating 2: L1 = .25, L2 = 1, L3 = 4
+    expected = ((0.4 * 0.25 + 0.6 * (0 + 0.5 * 1)) + (0.4 * 0.25 + 0.6 * (1 + 0.5 * 4))) / 2
+    assert loss.item() == pytest.approx(expected)
+    assert parts["l3"] == pytest.approx(2.5)
+
+
+def test_sema_skips_the_related_task(tiny_data):
+    model = model_for(tiny_data, beta=1.0).train()
+    assert not hasattr(model, "related")
+    batch = make_batch(tiny_data, tiny_data.fit_rows[:16])
+    out = model(batch)
+    assert out.r_y is None and out.alpha is None
+    loss, _ = model.training_loss(batch)
+    assert loss.item() == pytest.approx(((batch.rating - out.r_uv) ** 2).mean().item(), rel=0.5)
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_related_task_gets_no_gradient_when_beta_is_one(tiny_data, share):
+    model = model_for(tiny_data, beta=0.5, share_encoder=share).train()
+    batch = make_batch(tiny_data, tiny_data.fit_rows[:16])
+    loss, _ = semax_loss(model(batch), batch.rating, beta=1.0, lam=1.0)
+    loss.backward()
+    related = list(model.related.parameters()) + (
+        [] if share else list(model.related_encoder.parameters())
+    )
+    assert all(p.grad is None or torch.all(p.grad == 0) for p in related)
+    assert model.user_history.lstm.weight_hh_l0.grad.abs().sum() > 0
+    assert (model.related_encoder is model.review_encoder) == share
+
+
+@pytest.mark.parametrize("encode", ["slots", "padded"])
+def test_unique_review_encoding_matches_the_naive_paths(tiny_data, encode):
+    model = model_for(tiny_data)
+    rows = tiny_data.test_rows
+    fast = model(make_batch(tiny_data, rows, "unique"))
+    naive = model(make_batch(tiny_data, rows, encode))
+    assert len(make_batch(tiny_data, rows, "unique").review_lengths) < len(
+        make_batch(tiny_data, rows, encode).review_lengths
+    )
+    assert torch.allclose(fast.r_uv, naive.r_uv, atol=1e-5)
+    assert torch.allclose(fast.z_uv, naive.z_uv, atol=1e-5)
+
+
+def test_cold_start_users_and_empty_histories_predict_finite_ratings(tiny_data):
+    model = model_for(tiny_data)
+    rows = tiny_data.fit_rows[:8]
+    batch = make_batch(tiny_data, rows)
+    batch.user = torch.zeros_like(batch.user)
+    batch.user_history_len = torch.zeros_like(batch.user_history_len)
+    batch.item_history_len = torch.zeros_like(batch.item_history_len)
+    out = model(batch)
+    assert torch.isfinite(out.r_uv).all()
+    assert (
+        torch.allclose(out.r_uv, out.r_uv[0].expand(8), atol=1e-5)
+        or len(set(batch.item.tolist())) > 1
+    )
+
+
+def test_no_text_ablation_has_no_text_modules(tiny_data):
+    model = model_for(tiny_data, use_text=False)
+    assert not hasattr(model, "review_encoder")
+    out = model(make_batch(tiny_data, tiny_data.fit_rows[:4]))
+    assert out.r_uv.shape == (4,)

@@ -1,0 +1,368 @@
+"""The synthetic corpus: deterministic, Amazon-shaped, and carrying the signal it claims."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from semax.data import DataConfig, prepare
+from semax.data.text import tokenize
+from semax.errors import DataError
+from semax.synthetic import generator as syn
+from tests.helpers import REPO  # noqa: E402
+
+AMAZON_KEYS = [
+    "reviewerID",
+    "asin",
+    "reviewerName",
+    "helpful",
+    "reviewText",
+    "overall",
+    "summary",
+    "unixReviewTime",
+    "reviewTime",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[pd.DataFrame, syn.Truth]:
+    return syn.generate(5000, seed=0)
+
+
+@pytest.fixture(scope="module")
+def tokens(corpus) -> list[list[str]]:
+    return [tokenize(t) for t in corpus[0]["text"]]
+
+
+# ----------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_same_frame_other_seed_other_frame():
+    a, ta = syn.generate(1500, seed=7)
+    b, tb = syn.generate(1500, seed=7)
+    c, _ = syn.generate(1500, seed=8)
+    pd.testing.assert_frame_equal(a, b)
+    assert ta == tb
+    assert not a["text"].equals(c["text"])
+    assert not a["user"].equals(c["user"])
+
+
+def test_written_bytes_are_deterministic(tmp_path):
+    t1 = syn.write_corpus(tmp_path / "a" / "one.json.gz", n_reviews=1000, seed=1)
+    t2 = syn.write_corpus(tmp_path / "b" / "two.json.gz", n_reviews=1000, seed=1)
+    syn.write_corpus(tmp_path / "c" / "three.json.gz", n_reviews=1000, seed=2)
+    one = (tmp_path / "a" / "one.json.gz").read_bytes()
+    assert one == (tmp_path / "b" / "two.json.gz").read_bytes()
+    assert one != (tmp_path / "c" / "three.json.gz").read_bytes()
+    assert Path(t1.path).read_bytes() == Path(t2.path).read_bytes()
+    # Plain output is the same lines, uncompressed.
+    syn.write_corpus(tmp_path / "plain.jsonl", n_reviews=1000, seed=1)
+    assert gzip.decompress(one) == (tmp_path / "plain.jsonl").read_bytes()
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_frame_matches_the_written_file(tmp_path):
+    path = tmp_path / "corpus.json.gz"
+    syn.write_corpus(path, n_reviews=1200, seed=4)
+    df, _ = syn.generate(1200, seed=4)
+    raw = pd.read_json(path, lines=True, dtype=False)
+    assert list(raw.columns) == AMAZON_KEYS
+    assert raw["reviewerID"].tolist() == df["user"].tolist()
+    assert raw["asin"].tolist() == df["item"].tolist()
+    assert raw["reviewText"].tolist() == df["text"].tolist()
+    assert raw["overall"].tolist() == df["rating"].tolist()
+    assert raw["unixReviewTime"].tolist() == df["time"].tolist()
+
+
+def test_world_matches_the_frame():
+    df, _ = syn.generate(800, seed=3)
+    world = syn.build_world(800, seed=3)
+    assert np.array_equal(world.rating, df["rating"].to_numpy())
+    assert len(np.unique(world.user)) == df["user"].nunique()
+
+
+# ----------------------------------------------------------------------------- shape
+
+
+def test_counts_columns_and_ids(corpus):
+    df, truth = corpus
+    assert list(df.columns) == ["user", "item", "rating", "text", "time"]
+    assert len(df) == truth.n_reviews == 5000
+    assert df["user"].nunique() == truth.n_users == 5000 // 8
+    assert df["item"].nunique() == truth.n_items == 5000 // 12
+    assert df.groupby("user").size().min() >= 5  # 5-core
+    assert df.groupby("item").size().min() >= 5
+    assert df.groupby("item").size().max() >= 5 * 12  # skewed popularity
+    assert not df.duplicated(["user", "item"]).any()
+    assert df["user"].str.fullmatch(r"A[0-9A-Z]{13}").all()
+    assert df["item"].str.fullmatch(r"B00[0-9A-Z]{7}").all()
+    words = df["text"].str.split().str.len()
+    assert words.min() >= 20 and words.max() <= 80
+
+
+def test_ratings_skew_high(corpus):
+    df, truth = corpus
+    r = df["rating"]
+    assert set(r.unique()) == {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert 4.0 <= r.mean() <= 4.4
+    assert (r == 5).mean() > 0.45 and (r >= 4).mean() > 0.7
+    assert truth.rating_counts == {
+        k: int(v) for k, v in r.astype(int).value_counts().sort_index().items()
+    }
+    assert truth.mean_rating == pytest.approx(r.mean(), abs=1e-3)
+
+
+def test_timestamps_are_days_over_five_years_interleaved(corpus):
+    df, truth = corpus
+    t = df["time"].to_numpy()
+    assert (np.diff(t) >= 0).all() and (t % 86400 == 0).all()
+    assert (t[-1] - t[0]) / (365 * 86400) > 4.0
+    assert datetime.fromtimestamp(t[0], UTC).year >= 2009 and datetime.fromtimestamp(
+        t[-1], UTC
+    ) < datetime(2014, 7, 1, tzinfo=UTC)
+    assert (truth.first_time, truth.last_time) == (t[0], t[-1])
+    same_user_next = (df["user"].to_numpy()[1:] == df["user"].to_numpy()[:-1]).mean()
+    assert same_user_next < 0.05  # chronological order mixes users
+    span_days = df.groupby("user")["time"].agg(lambda s: (s.max() - s.min()) / 86400)
+    assert span_days.median() > 60  # a user's reviews spread over an active period
+
+
+# ----------------------------------------------------------------------------- words
+
+
+def test_vocabulary_lists_are_disjoint_and_tokenize_whole():
+    lists = [
+        syn.FILLER_WORDS,
+        syn.PHRASING_WORDS,
+        *syn.SENTIMENT_WORDS.values(),
+        *syn.ASPECT_WORDS.values(),
+    ]
+    flat = [w for ws in lists for w in ws]
+    assert len(flat) == len(set(flat))
+    for w in flat:
+        assert tokenize(w) == [w]
+        assert tokenize(w.capitalize() + ".,") == [w]
+    assert len(syn.FILLER_WORDS) >= 300
+    assert tuple(sorted({w for ws in lists[2:] for w in ws})) == syn.SIGNAL_WORDS
+
+
+def test_every_word_is_frequent_in_5k(corpus, tokens):
+    _, truth = corpus
+    counts = Counter(w for t in tokens for w in t)
+    for w in truth.filler_words + truth.signal_words + truth.phrasing_words:
+        assert counts[w] >= 10, w
+    known = set(truth.filler_words) | set(truth.signal_words) | set(truth.phrasing_words)
+    assert set(counts) <= known
+
+
+def test_signal_share_of_tokens(corpus, tokens):
+    _, truth = corpus
+    signal = set(truth.signal_words)
+    share = sum(w in signal for t in tokens for w in t) / sum(map(len, tokens))
+    assert 0.10 <= share <= 0.20
+    assert truth.signal_token_share == pytest.approx(share, abs=1e-3)
+
+
+def test_sentiment_words_order_the_ratings(corpus, tokens):
+    df, truth = corpus
+    y = df["rating"].to_numpy()
+    means = []
+    for r in range(1, 6):
+        words = set(truth.sentiment_words[r])
+        has = np.array([not words.isdisjoint(t) for t in tokens])
+        assert has.sum() >= 100
+        means.append(y[has].mean())
+    assert all(b > a + 0.3 for a, b in zip(means, means[1:], strict=False)), means
+
+
+def _least_squares_rmse(
+    tokens: list[list[str]], y: np.ndarray, words: list[str], n_train: int
+) -> float:
+    index = {w: j for j, w in enumerate(words)}
+    x = np.zeros((len(tokens), len(words) + 1))
+    x[:, -1] = 1.0
+    for i, toks in enumerate(tokens):
+        for w in toks:
+            j = index.get(w)
+            if j is not None:
+                x[i, j] += 1.0 / len(toks)
+    beta = np.linalg.lstsq(x[:n_train], y[:n_train], rcond=None)[0]
+    return float(np.sqrt(np.mean((x[n_train:] @ beta - y[n_train:]) ** 2)))
+
+
+def test_signal_words_predict_ratings_filler_and_phrasing_do_not(corpus, tokens):
+    df, truth = corpus
+    y = df["rating"].to_numpy()
+    n_train = 4000
+    base = float(np.sqrt(np.mean((y[n_train:] - y[:n_train].mean()) ** 2)))
+    signal = _least_squares_rmse(tokens, y, truth.signal_words, n_train)
+    filler = _least_squares_rmse(tokens, y, truth.filler_words[: len(truth.signal_words)], n_train)
+    phrasing = _least_squares_rmse(tokens, y, truth.phrasing_words, n_train)
+    assert signal < 0.6 * base
+    assert filler > 0.95 * base and phrasing > 0.95 * base
+    assert signal < 0.5 * min(filler, phrasing)
+
+
+def test_phrasing_is_personal(corpus, tokens):
+    df, truth = corpus
+    phrasing = set(truth.phrasing_words)
+    per_user: dict[str, Counter] = {}
+    for user, toks in zip(df["user"], tokens, strict=True):
+        per_user.setdefault(user, Counter()).update(w for w in toks if w in phrasing)
+    used = [len(c) for c in per_user.values() if c]
+    assert max(used) <= syn.FAVOURITES  # each user sticks to a few favourites
+    assert len(Counter(w for c in per_user.values() for w in c)) == len(phrasing)  # ... that differ
+
+
+def test_prepare_keeps_the_signal_words(corpus):
+    data = prepare(corpus[0], DataConfig())
+    vocab = set(data.vocab.words)
+    assert set(corpus[1].signal_words) <= vocab
+    assert len(data) == 5000
+
+
+# ----------------------------------------------------------------------------- latent world
+
+
+def test_tastes_drift_and_the_ratings_follow():
+    world = syn.build_world(20000, seed=0)
+    moved = np.abs(world.taste_end - world.taste_start).sum(axis=1)
+    assert np.median(moved) > 0.3
+    start = np.einsum("nk,nk->n", world.taste_start[world.user], world.quality[world.item])
+    end = np.einsum("nk,nk->n", world.taste_end[world.user], world.quality[world.item])
+    early, late = world.position < 0.3, world.position > 0.7
+    assert early.sum() > 3000 and late.sum() > 3000
+
+    def corr(a, b):
+        return float(np.corrcoef(a, b)[0, 1])
+
+    r = world.rating.astype(float)
+    # Early ratings follow the start taste, late ones the end taste.
+    assert corr(r[early], start[early]) > corr(r[early], end[early]) + 0.03
+    assert corr(r[late], end[late]) > corr(r[late], start[late]) + 0.03
+
+
+# ----------------------------------------------------------------------------- files and truth
+
+
+def test_truth_file_round_trips_and_is_small(tmp_path):
+    truth = syn.write_corpus(tmp_path / "corpus.json.gz", n_reviews=1000, seed=0)
+    assert truth.path == str(tmp_path / "corpus.truth.json")
+    assert os.path.getsize(truth.path) < 100_000
+    assert syn.load_truth(truth.path) == truth
+    assert syn.load_truth(tmp_path / "corpus.json.gz") == truth
+    d = json.loads(Path(truth.path).read_text())
+    for key in (
+        "seed",
+        "n_reviews",
+        "sentiment_words",
+        "aspect_words",
+        "signal_words",
+        "filler_words",
+        "phrasing_words",
+    ):
+        assert key in d
+    assert sorted(d["sentiment_words"]) == ["1", "2", "3", "4", "5"]
+    assert d["signal_words"] == sorted(d["signal_words"])
+
+
+def test_truth_path_naming():
+    assert syn.truth_path("d/corpus.json.gz").name == "corpus.truth.json"
+    assert syn.truth_path("x.jsonl").name == "x.truth.json"
+    assert syn.truth_path("x.json").name == "x.truth.json"
+    assert syn.truth_path("data").name == "data.truth.json"
+
+
+def test_amazon_fields(tmp_path):
+    path = tmp_path / "c.json.gz"
+    syn.write_corpus(path, n_reviews=1000, seed=9)
+    with gzip.open(path, "rt") as f:
+        rows = [json.loads(line) for line in f]
+    assert len(rows) == 1000
+    for row in rows[:50]:
+        assert list(row) == AMAZON_KEYS
+        assert isinstance(row["overall"], float)
+        day = datetime.fromtimestamp(row["unixReviewTime"], UTC)
+        assert row["reviewTime"] == f"{day.month:02d} {day.day}, {day.year}"
+        assert row["summary"].split()[0].lower() in syn.SIGNAL_WORDS
+
+
+@pytest.mark.parametrize("n", [999, 5_000_001, 10])
+def test_write_corpus_size_limits(tmp_path, n):
+    with pytest.raises(DataError) as err:
+        syn.write_corpus(tmp_path / "x.json.gz", n_reviews=n)
+    assert "\n" not in str(err.value)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"n_reviews": 99}, {"n_reviews": 1000.0}, {"n_reviews": 1000, "seed": -1}]
+)
+def test_generate_rejects_bad_arguments(kwargs):
+    with pytest.raises(DataError):
+        syn.generate(**kwargs)
+
+
+def test_unwritable_path_is_a_data_error(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(DataError, match="cannot write"):
+        syn.write_corpus(tmp_path / "file" / "x.json.gz", n_reviews=1000)
+
+
+def test_read_reviews_round_trip(tmp_path):
+    readers = pytest.importorskip("semax.data.readers")
+    path = tmp_path / "corpus.json.gz"
+    syn.write_corpus(path, n_reviews=1500, seed=2)
+    df, report = readers.read_reviews(path)
+    expected, _ = syn.generate(1500, seed=2)
+    assert report.format == "amazon2014"
+    assert not report.dropped
+    pd.testing.assert_frame_equal(df.reset_index(drop=True), expected, check_dtype=False)
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run(
+        [sys.executable, "-m", "semax", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_demo_data(tmp_path):
+    pytest.importorskip("semax.data.readers")  # the CLI parser needs it (the `stats` command)
+    done = _cli(
+        ["demo-data", "--out", "tmp/x.json.gz", "--reviews", "1000", "--seed", "1", "--json"],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["reviews"] == 1000 and out["seed"] == 1
+    assert (tmp_path / "tmp" / "x.json.gz").exists()
+    assert Path(tmp_path / out["truth"]).name == "x.truth.json"
+    assert syn.load_truth(tmp_path / out["truth"]).n_reviews == 1000
+
+
+def test_cli_demo_data_rejects_tiny_corpus(tmp_path):
+    pytest.importorskip("semax.data.readers")
+    done = _cli(["demo-data", "--out", "x.json.gz", "--reviews", "10"], tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "1,000" in done.stderr

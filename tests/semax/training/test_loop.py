@@ -1,0 +1,121 @@
+import numpy as np
+import pytest
+import torch
+
+from semax.errors import TrainingError
+from semax.training.loop import CHECKPOINT, TrainConfig, fit, predict_rows
+from tests.helpers import small_semax
+
+
+def small_model(data, seed=0, **kw):
+    return small_semax(data, seed, **kw)
+
+
+def test_same_seed_gives_the_same_model(tiny_data):
+    cfg = TrainConfig(epochs=2, batch_size=32, seed=3)
+    a, b = small_model(tiny_data), small_model(tiny_data)
+    fit(a, tiny_data, cfg, progress=False)
+    fit(b, tiny_data, cfg, progress=False)
+    rows = tiny_data.test_rows
+    assert np.array_equal(predict_rows(a, tiny_data, rows), predict_rows(b, tiny_data, rows))
+
+
+def test_training_lowers_validation_error_and_restores_the_best_epoch(tiny_data):
+    model = small_model(tiny_data)
+    result = fit(
+        model, tiny_data, TrainConfig(epochs=6, batch_size=32, lr=1e-2, patience=10), progress=False
+    )
+    rmses = [row["valid_rmse"] for row in result.history]
+    assert result.best_valid_rmse == min(rmses) and rmses[result.best_epoch - 1] == min(rmses)
+    valid = tiny_data.valid_rows
+    final = np.sqrt(np.mean((predict_rows(model, tiny_data, valid) - tiny_data.rating[valid]) ** 2))
+    assert final == pytest.approx(result.best_valid_rmse, abs=1e-5)
+
+
+def test_resume_continues_where_it_stopped(tiny_data, tmp_path):
+    cfg = TrainConfig(epochs=3, batch_size=32, patience=10)
+    straight = small_model(tiny_data)
+    fit(straight, tiny_data, cfg, progress=False)
+
+    def interrupt(event):
+        if event["event"] == "step" and event["epoch"] == 1 and event["step"] == 2:
+            raise KeyboardInterrupt
+
+    resumed = small_model(tiny_data)
+    with pytest.raises(KeyboardInterrupt):
+        fit(resumed, tiny_data, cfg, out_dir=tmp_path, callback=interrupt, progress=False)
+    assert (tmp_path / CHECKPOINT).exists()
+    state = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    assert (state["epoch"], state["step"]) == (1, 2)
+    again = small_model(
+        tiny_data, seed=99
+    )  # different init: everything must come from the checkpoint
+    result = fit(again, tiny_data, cfg, out_dir=tmp_path, resume=True, progress=False)
+    assert [r["epoch"] for r in result.history] == [1, 2, 3]
+    rows = tiny_data.test_rows
+    assert np.allclose(
+        predict_rows(again, tiny_data, rows), predict_rows(straight, tiny_data, rows), atol=1e-5
+    )
+
+
+def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_checkpoint(tiny_data, tmp_path):
+    model = small_model(tiny_data)
+    poisoned = {"on": False}
+    original = model.training_loss
+
+    def loss(batch):
+        value, parts = original(batch)
+        return (value * float("nan"), parts) if poisoned["on"] else (value, parts)
+
+    model.training_loss = loss
+
+    def poison_second_epoch(event):
+        if event["event"] == "epoch":
+            poisoned["on"] = True
+
+    with pytest.raises(TrainingError, match="loss became nan"):
+        fit(
+            model,
+            tiny_data,
+            TrainConfig(epochs=3, batch_size=32),
+            out_dir=tmp_path,
+            callback=poison_second_epoch,
+            progress=False,
+        )
+    state = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    assert state["epoch"] == 1
+    assert all(torch.isfinite(t).all() for t in state["model"].values())
+
+
+def test_callback_can_cancel(tiny_data):
+    result = fit(
+        small_model(tiny_data),
+        tiny_data,
+        TrainConfig(epochs=5, batch_size=32),
+        callback=lambda e: e["event"] == "step",
+        progress=False,
+    )
+    assert result.stopped == "cancelled"
+
+
+def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data):
+    from semax.training import pipeline
+
+    bundle, result = pipeline.train(
+        tiny_data,
+        "semax",
+        {"d_text": 8, "d_word": 8, "d_factor": 8, "d_attn": 8, "d_hidden": 8},
+        TrainConfig(epochs=3, batch_size=32, patience=1),
+        progress=False,
+        command="t",
+        refit=True,
+    )
+    chosen = bundle.metrics["refit_epochs"]
+    assert 1 <= chosen <= 3
+    whole = bundle.data
+    assert len(whole.valid_rows) == 0
+    assert len(whole.fit_rows) == len(tiny_data.fit_rows) + len(tiny_data.valid_rows)
+    assert np.array_equal(whole.test_rows, tiny_data.test_rows)
+    refit_rows = [r for r in result.history if np.isnan(r["valid_rmse"])]
+    assert len(refit_rows) == chosen
+    assert bundle.metrics["n"] == len(tiny_data.test_rows)
