@@ -64,6 +64,7 @@ PREPARE = (
     + r"""
 import contextlib, io
 t0 = time.perf_counter()
+from semax.models.semax import dims
 from semax.cli import build_parser, main
 build_parser()  # imports every command's modules (torch too): the fixed part of the peak
 t1 = time.perf_counter()
@@ -101,9 +102,9 @@ from semax.training.loop import TrainConfig, batch_builder, fit, predict_rows
 t0 = time.perf_counter()
 data = load_prepared(folder)
 t1 = time.perf_counter()
-dims = {k: dim for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")} if dim else {}
+
 torch.manual_seed(0)
-model = registry.build("semax", registry.config_for("semax", data, **dims))
+model = registry.build("semax", registry.config_for("semax", data, **dims(dim)))
 build = batch_builder(model, data)
 seen = {"ratings": 0, "steps": 0, "of": 0, "first": None}
 def batcher(rows, training):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from semax.bundle import hub
+from semax.bundle.format import save
 from semax.data.readers import FORMATS
 from semax.data.stats import format_stats
 from semax.errors import SemaxError
@@ -61,7 +61,7 @@ with tab_model:
                     )
                 else:
                     try:
-                        st.success(f"Saved to {hub.save(b, path)}")
+                        st.success(f"Saved to {save(b, path)}")
                     except OSError as exc:
                         st.error(f"Cannot save to {path}: {exc.strerror or exc}")
 

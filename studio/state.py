@@ -21,6 +21,7 @@ import streamlit as st
 import torch
 
 from semax.bundle import hub
+from semax.bundle.format import Bundle
 from semax.errors import SemaxError
 from semax.explain import has_related_task, reads_histories
 from semax.inference import Recommender
@@ -68,7 +69,7 @@ def ensure_routed() -> None:
 class Current:
     """The model the pages use, with its recommender (caches) and a cache key for its data."""
 
-    bundle: hub.Bundle
+    bundle: Bundle
     rec: Recommender
     key: str  # identifies this model in st.cache_data keys
     label: str  # where it came from, for people
@@ -154,7 +155,7 @@ def warm_up(current: Current | None) -> None:
     timer.start()
 
 
-def adopt(bundle: hub.Bundle, label: str) -> Current:
+def adopt(bundle: Bundle, label: str) -> Current:
     """Make a bundle trained in this session the current model."""
     current = Current(bundle, Recommender.from_bundle(bundle), f"trained:{uuid.uuid4().hex}", label)
     st.session_state[TRAINED_KEY] = current

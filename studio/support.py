@@ -28,6 +28,7 @@ import pandas as pd
 
 from semax.errors import DataError, SemaxError
 from semax.figures import summarize
+from semax.models.semax import dims
 
 # -- saved experiment results ----------------------------------------------------------------
 
@@ -359,10 +360,9 @@ def training_job(df: pd.DataFrame, settings: SmallTraining, data_source: str = "
             recent(df, s.max_ratings),
             DataConfig(max_words=s.max_words, max_history=s.max_history, min_count=s.min_count),
         )
-        dims = {k: s.dim for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")}
         # beta only for SEMAX: other kinds keep their own (SEMA is beta = 1); a None override
         # would replace the kind's default in registry.config_for
-        overrides = {**dims, **({"beta": s.beta} if s.kind == "semax" else {})}
+        overrides = {**dims(s.dim), **({"beta": s.beta} if s.kind == "semax" else {})}
         cfg = TrainConfig(epochs=s.epochs, seed=s.seed, device="cpu", batch_size=s.batch_size)
         bundle, result = pipeline.train(
             data,
@@ -405,14 +405,13 @@ def beta_sweep_job(
 
         job.report(0.0, "preparing the data")
         data = prepare(recent(reviews, max_ratings), DataConfig(**(data_config or {})))
-        dims = {k: dim for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")}
         for i, beta in enumerate(betas):
             if job.cancelled:
                 break
             bundle, result = pipeline.train(
                 data,
                 "semax",
-                {**dims, "beta": float(beta)},
+                {**dims(dim), "beta": float(beta)},
                 TrainConfig(epochs=epochs, seed=seed, device="cpu"),
                 callback=_progress_callback(
                     job, epochs, i / len(betas), 1 / len(betas), f"β = {beta}: "

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 import torch
 
+from semax.models.semax import dims
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 MUSICAL_INSTRUMENTS = SHARED_DATA / "reviews_Musical_Instruments_5.json.gz"
@@ -91,7 +93,7 @@ def write_amazon(df, path):
     return path
 
 
-SMALL_DIMS = {"d_factor": 8, "d_word": 8, "d_text": 8, "d_attn": 8, "d_hidden": 8}
+SMALL_DIMS = dims(8)
 
 
 def small_semax(data, seed: int = 0, **overrides):
@@ -131,7 +133,7 @@ def app_frame() -> pd.DataFrame:
 
 
 def train_bundle(kind: str, folder, beta: float | None = 0.4):
-    from semax.bundle import hub
+    from semax.bundle.format import save
     from semax.data import DataConfig, prepare
     from semax.training import pipeline
     from semax.training.loop import TrainConfig
@@ -148,7 +150,7 @@ def train_bundle(kind: str, folder, beta: float | None = 0.4):
         progress=False,
         command="tests/app",
     )
-    hub.save(bundle, folder)
+    save(bundle, folder)
     return folder
 
 

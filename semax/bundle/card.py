@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from semax.models import registry
 
 if TYPE_CHECKING:
-    from semax.bundle.hub import Bundle
+    from semax.bundle.format import Bundle
 
 LIBRARY_NAME = "semax-studio"
 LICENSE = "mit"

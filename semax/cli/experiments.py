@@ -8,6 +8,7 @@ from pathlib import Path
 from semax.cli.common import command, emit, say
 from semax.cli.data import add_source_args, read_source
 from semax.errors import SemaxError
+from semax.models.semax import dims
 
 
 def _floats(text: str) -> list[float]:
@@ -102,13 +103,8 @@ def run_experiments(args: argparse.Namespace) -> None:
     )
     data = prepare(df, dcfg)
     base = TrainConfig(**({"epochs": args.epochs} if args.epochs else {}))
-    dims = (
-        {k: args.dim for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")}
-        if args.dim
-        else {}
-    )
     dataset = args.dataset or Path(args.data).name.split(".")[0]
-    grid = Grid(data, args.out, dataset, base, dims, refit=args.refit)
+    grid = Grid(data, args.out, dataset, base, dims(args.dim), refit=args.refit)
     tables = grid.run(args.methods, args.seeds, args.betas, args.ablations, tune=not args.no_tune)
     table = summary(tables["table3"]) if len(tables["table3"]) else None
     result = {

@@ -9,6 +9,7 @@ from pathlib import Path
 from semax.cli.common import command, emit, say
 from semax.cli.data import add_source_args, read_source
 from semax.errors import SemaxError
+from semax.models.semax import dims
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -119,12 +120,7 @@ def run_train(args: argparse.Namespace) -> None:
             ),
         )
     main = distributed.is_main()  # under torchrun only rank 0 talks and writes
-    dims = (
-        {k: args.dim for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")}
-        if args.dim
-        else {}
-    )
-    overrides = {"beta": args.beta, "lam": args.lam, "dropout": args.dropout, **dims}
+    overrides = {"beta": args.beta, "lam": args.lam, "dropout": args.dropout, **dims(args.dim)}
     tcfg = TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,

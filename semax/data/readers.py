@@ -203,7 +203,9 @@ class _Input:
         else:
             self.label = os.fspath(source)
             if self.label.startswith("hf://"):
-                self.path = Path(hf_download(self.label))
+                from semax.bundle.hub import download_file
+
+                self.path = Path(download_file(self.label))
                 self.name = self.label.rsplit("/", 1)[-1]
             else:
                 self.path = Path(self.label)
@@ -237,36 +239,6 @@ class _Input:
                 return f.read(n_bytes)
         except (OSError, EOFError, zlib.error):
             raise DataError(f"{self.name}: truncated or corrupt gzip data") from None
-
-
-_HF_URL = re.compile(r"hf://datasets/([^/@\s]+)/([^/@\s]+)(?:@([^/\s]+))?/(\S+)")
-
-
-def parse_hf_url(url: str) -> tuple[str, str | None, str]:
-    """`hf://datasets/OWNER/REPO[@REVISION]/PATH` -> `(repo_id, revision, path)`."""
-    m = _HF_URL.fullmatch(url)
-    if not m:
-        raise DataError(
-            f"{url}: not a Hub dataset file; expected hf://datasets/OWNER/REPO[@REVISION]/PATH"
-        )
-    owner, repo, revision, path = m.groups()
-    from urllib.parse import unquote
-
-    return f"{owner}/{repo}", unquote(revision) if revision else None, path
-
-
-def hf_download(url: str) -> str:
-    """Download (or find in the Hub cache) the file an hf:// URL names; return its local path."""
-    repo_id, revision, path = parse_hf_url(url)
-    from huggingface_hub import hf_hub_download
-
-    try:
-        return hf_hub_download(
-            repo_id=repo_id, filename=path, repo_type="dataset", revision=revision
-        )
-    except Exception as exc:  # any failure to fetch is a problem with the source, not a bug
-        detail = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise DataError(f"{url}: cannot download ({type(exc).__name__}): {detail}") from None
 
 
 # --------------------------------------------------------------------------- detection
@@ -987,7 +959,5 @@ __all__ = [
     "FORMATS",
     "ReadReport",
     "detect_format",
-    "hf_download",
-    "parse_hf_url",
     "read_reviews",
 ]

@@ -25,6 +25,13 @@ import torch.nn.functional as F
 
 from semax.models.base import Batch
 
+DIMS = ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")  # D1..D5
+
+
+def dims(d: int | None) -> dict:
+    """Every dimension D1..D5 set to `d` (an empty dict for None: the defaults)."""
+    return dict.fromkeys(DIMS, d) if d else {}
+
 
 @dataclass
 class SemaxConfig:

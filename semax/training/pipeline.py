@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from semax.bundle.hub import Bundle, bundle_config, model_card, save
+from semax.bundle.card import model_card
+from semax.bundle.format import Bundle, bundle_config, save
 from semax.data.dataset import ReviewData, prepare
 from semax.data.prepared import attach_reviews
 from semax.errors import SemaxError

@@ -22,9 +22,9 @@ from semax.explain import (
 from semax.inference import Recommender
 from semax.training import pipeline
 from semax.training.loop import TrainConfig, predict_rows
-from tests.helpers import tiny_frame
+from tests.helpers import SMALL_DIMS, tiny_frame
 
-DIMS = {k: 8 for k in ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")}
+SMALL_DIMS = SMALL_DIMS
 
 
 def train(kind: str, **extra):
@@ -36,7 +36,7 @@ def train(kind: str, **extra):
     bundle, _ = pipeline.train(
         data,
         kind,
-        {**DIMS, **extra},
+        {**SMALL_DIMS, **extra},
         TrainConfig(epochs=6, patience=6, batch_size=32, lr=1e-2),
         progress=False,
         command="test",

@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from semax.bundle import hub
+from semax.bundle.card import model_card
+from semax.bundle.format import FILES, Bundle, bundle_config, save
 from semax.errors import BundleError
 from semax.inference import Recommender
 from semax.models import registry
@@ -34,7 +36,7 @@ TINY = {
 }
 
 
-def make_bundle(kind: str, data, seed: int = 0) -> hub.Bundle:
+def make_bundle(kind: str, data, seed: int = 0) -> Bundle:
     """An untrained `kind` model with every weight perturbed (so a wrongly restored tensor shows
     in the predictions), wrapped as a bundle exactly as the training pipeline does."""
     torch.manual_seed(seed)
@@ -44,13 +46,13 @@ def make_bundle(kind: str, data, seed: int = 0) -> hub.Bundle:
             p.add_(0.1 * torch.randn_like(p))
     model.eval()
     config = registry_config(kind, model, data)
-    bundle = hub.Bundle(kind=kind, model=model, data=data, config=config, metrics=fake_metrics())
-    bundle.card = hub.model_card(bundle)
+    bundle = Bundle(kind=kind, model=model, data=data, config=config, metrics=fake_metrics())
+    bundle.card = model_card(bundle)
     return bundle
 
 
 def registry_config(kind, model, data) -> dict:
-    return hub.bundle_config(
+    return bundle_config(
         kind, model, data, {"epochs": 1}, "tiny.json", {"command": "python -m semax train ..."}
     )
 
@@ -74,12 +76,12 @@ def fake_metrics() -> dict:
 PAIRS = [("u1", "i2"), ("u5", "i0"), ("nobody", "i3"), ("u2", "nothing")]
 
 
-def predictions(bundle: hub.Bundle) -> np.ndarray:
+def predictions(bundle: Bundle) -> np.ndarray:
     rows = bundle.data.test_rows
     return predict_rows(bundle.model, bundle.data, rows)
 
 
-def pair_predictions(bundle: hub.Bundle) -> list[float]:
+def pair_predictions(bundle: Bundle) -> list[float]:
     rec = Recommender.from_bundle(bundle)
     return [rec.predict(u, v).raw for u, v in PAIRS]
 
@@ -93,9 +95,9 @@ def tiny():
 
 
 @pytest.fixture(scope="module")
-def saved(tiny, tmp_path_factory) -> tuple[hub.Bundle, Path]:
+def saved(tiny, tmp_path_factory) -> tuple[Bundle, Path]:
     bundle = make_bundle("semax", tiny)
-    return bundle, hub.save(bundle, tmp_path_factory.mktemp("bundle") / "semax")
+    return bundle, save(bundle, tmp_path_factory.mktemp("bundle") / "semax")
 
 
 # --------------------------------------------------------------------------- round trips
@@ -104,8 +106,8 @@ def saved(tiny, tmp_path_factory) -> tuple[hub.Bundle, Path]:
 @pytest.mark.parametrize("kind", registry.kind_names())
 def test_save_load_round_trip_gives_identical_predictions(kind, tiny, tmp_path):
     bundle = make_bundle(kind, tiny)
-    folder = hub.save(bundle, tmp_path / kind)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(hub.FILES)
+    folder = save(bundle, tmp_path / kind)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
     loaded = hub.load(folder)
     assert loaded.kind == kind and loaded.config == json.loads(json.dumps(bundle.config))
     assert type(loaded.model) is type(bundle.model)
@@ -127,8 +129,8 @@ def test_tied_weights_are_stored_once_and_tied_again(shared, tiny, tmp_path):
     )
     tied = model.related_encoder is model.review_encoder
     assert tied == shared
-    bundle = hub.Bundle("semax", model, tiny, registry_config("semax", model, tiny), fake_metrics())
-    folder = hub.save(bundle, tmp_path / "m")
+    bundle = Bundle("semax", model, tiny, registry_config("semax", model, tiny), fake_metrics())
+    folder = save(bundle, tmp_path / "m")
     with safe_open(str(folder / "model.safetensors"), framework="pt") as f:
         names, meta = set(f.keys()), f.metadata()
     assert any(n.startswith("related_encoder.") for n in names) != shared
@@ -152,7 +154,7 @@ def test_tied_weights_are_stored_once_and_tied_again(shared, tiny, tmp_path):
 def test_trained_cli_bundle_round_trips(tiny_run):
     folder, _ = tiny_run
     bundle = hub.load(folder)
-    again = hub.load(hub.save(bundle, folder.parent / "copy"))
+    again = hub.load(save(bundle, folder.parent / "copy"))
     np.testing.assert_array_equal(predictions(again), predictions(bundle))
     assert again.metrics == bundle.metrics
 
@@ -176,7 +178,7 @@ def test_model_card_has_hub_metadata_data_metrics_command_and_citation(saved):
     from huggingface_hub import ModelCard
 
     bundle, folder = saved
-    card = hub.model_card(bundle, repo_id="someone/semax-tiny")
+    card = model_card(bundle, repo_id="someone/semax-tiny")
     meta = ModelCard(card).data.to_dict()
     assert meta["library_name"] == "semax-studio" and meta["license"] == "mit"
     assert "semax" in meta["tags"] and "rating-prediction" in meta["tags"]
@@ -206,9 +208,9 @@ def test_card_says_synthetic_data_when_the_corpus_came_from_demo_data(tiny, tmp_
     corpus = tmp_path / "demo.json"
     write_corpus(corpus, 1000, seed=3)
     model = registry.build("semax", registry.config_for("semax", tiny, **TINY))
-    config = hub.bundle_config("semax", model, tiny, {}, str(corpus))
+    config = bundle_config("semax", model, tiny, {}, str(corpus))
     assert config["synthetic"] == {"generator": "semax demo-data", "n_reviews": 1000, "seed": 3}
-    card = hub.model_card(hub.Bundle("semax", model, tiny, config, fake_metrics()))
+    card = model_card(Bundle("semax", model, tiny, config, fake_metrics()))
     assert "**synthetic**" in card and "synthetic-data" in card
 
 
@@ -280,8 +282,8 @@ def offline(monkeypatch, tmp_path):
 @pytest.fixture(scope="module")
 def two_versions(tiny, tmp_path_factory):
     root = tmp_path_factory.mktemp("versions")
-    v1 = hub.save(make_bundle("semax", tiny, seed=1), root / "v1")
-    v2 = hub.save(make_bundle("semax", tiny, seed=2), root / "v2")
+    v1 = save(make_bundle("semax", tiny, seed=1), root / "v1")
+    v2 = save(make_bundle("semax", tiny, seed=2), root / "v2")
     return v1, v2
 
 
@@ -340,7 +342,7 @@ def test_download_passes_local_files_only_when_offline(monkeypatch, tmp_path):
         assert hub.download("o/n", "v1", cache_dir=tmp_path) == tmp_path
         assert seen["local_files_only"] is offline_flag
         assert seen["revision"] == "v1" and seen["cache_dir"] == tmp_path
-        assert set(seen["allow_patterns"]) == set(hub.FILES)
+        assert set(seen["allow_patterns"]) == set(FILES)
 
 
 # --------------------------------------------------------------------------- broken bundles

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from semax.bundle.hub import FILES
+from semax.bundle.format import FILES
 from semax.cli import main
 
 

@@ -8,6 +8,7 @@ import pytest
 from semax.cli import main
 from semax.data import DataConfig, prepare
 from semax.experiments.grid import Grid, ablation_batcher
+from semax.models.semax import dims
 from semax.training.loop import TrainConfig
 from tests.helpers import tiny_frame, write_amazon
 
@@ -17,7 +18,7 @@ SCHEMAS = {
     "beta": ["beta", "seed", "mae", "rmse"],
     "ablations": ["variant", "seed", "mae", "rmse"],
 }
-TINY = {"d_factor": 4, "d_word": 4, "d_text": 4, "d_attn": 4, "d_hidden": 4}
+TINY = dims(4)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from semax.bundle.hub import FILES
+from semax.bundle.format import FILES
 from semax.cli import main
 from semax.training import distributed
 from tests.helpers import REPO  # noqa: E402

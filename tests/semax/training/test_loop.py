@@ -4,7 +4,7 @@ import torch
 
 from semax.errors import TrainingError
 from semax.training.loop import CHECKPOINT, TrainConfig, fit, predict_rows
-from tests.helpers import small_semax
+from tests.helpers import SMALL_DIMS, small_semax
 
 
 def small_model(data, seed=0, **kw):
@@ -104,7 +104,7 @@ def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data
     bundle, result = pipeline.train(
         tiny_data,
         "semax",
-        {"d_text": 8, "d_word": 8, "d_factor": 8, "d_attn": 8, "d_hidden": 8},
+        SMALL_DIMS,
         TrainConfig(epochs=3, batch_size=32, patience=1),
         progress=False,
         command="t",
