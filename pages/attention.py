@@ -5,10 +5,10 @@ user or an item attends to most."""
 import pandas as pd
 import streamlit as st
 
-from semax.figures import influence_bars, word_bars
-from studio import cached, render
-from studio.state import ensure_routed, require_model
-from studio.support import filter_reviews, snippet
+from studio import cached, charts, render
+from studio.navigation import ensure_routed
+from studio.reviews import filter_reviews, label
+from studio.state import require_model
 
 ensure_routed()
 
@@ -38,12 +38,7 @@ if found.empty:
     st.stop()
 shown = found.tail(300).iloc[::-1]
 pick = st.selectbox(
-    "Review",
-    shown.index.tolist(),
-    format_func=lambda r: (
-        f"#{r} · ★{reviews.at[r, 'rating']:g} · {reviews.at[r, 'user']} → {reviews.at[r, 'item']} · {snippet(reviews.at[r, 'text'], 70)}"
-    ),
-    key="att.review",
+    "Review", shown.index.tolist(), format_func=lambda r: label(reviews, r), key="att.review"
 )
 render.review_list(reviews, [pick], limit=2000)
 
@@ -67,7 +62,7 @@ if cur.related:
             f"convergence delta {ig['delta']:.2e}. Green raises r̂_y, red lowers it."
         )
     with st.expander("Attention and attribution per word"):
-        st.plotly_chart(word_bars(ig["words"], ig["attribution"]), key="att-ig-bars")
+        st.plotly_chart(charts.word_bars(ig["words"], ig["attribution"]), key="att-ig-bars")
         st.dataframe(
             pd.DataFrame({"word": a["words"], "α": a["alpha"], "IG": ig["attribution"]}),
             hide_index=True,
@@ -86,11 +81,7 @@ if cur.histories:
         "r̂_uv with the review minus r̂_uv with it left out of the history."
     )
     if infl:
-        rows = [
-            {**i, "label": f"#{i['review']} {snippet(reviews.at[i['review'], 'text'], 40)}"}
-            for i in infl
-        ]
-        st.plotly_chart(influence_bars(rows), key="att-drivers")
+        st.plotly_chart(charts.drivers(reviews, infl), key="att-drivers")
     else:
         st.caption("Both histories are empty: the rating came from the ids alone.")
 else:

@@ -4,10 +4,10 @@ and a small live sweep on the current model's data."""
 import pandas as pd
 import streamlit as st
 
-from semax.figures import beta_curve, summarize
-from studio import cached, jobs
-from studio.state import CURRENT_KEY, ensure_routed, results_root
-from studio.support import EXPERIMENTS_HINT, beta_sweep_job, results_signature
+from studio import charts, jobs, results
+from studio.navigation import ensure_routed
+from studio.state import current
+from studio.training import beta_sweep_job
 
 ensure_routed()
 
@@ -18,20 +18,20 @@ st.write(
 )
 
 st.subheader("Saved sweeps")
-root = results_root()
-sweeps = cached.saved_results(str(root), results_signature(root)).of("beta")
+saved = results.saved()
+sweeps = saved.of("beta")
 if not sweeps:
-    st.info(f"No saved results yet — run `{EXPERIMENTS_HINT}` (looked in `{root}`).")
+    st.info(results.missing_note(saved.root))
 for ds, frame in sweeps.items():
     st.plotly_chart(
-        cached.results_figure("beta", frame, title=f"{ds}: error against β (Figure 6)"),
+        results.figure("beta", frame, title=f"{ds}: error against β (Figure 6)"),
         key=f"beta-saved-{ds}",
     )
     with st.expander(f"{ds}: numbers"):
-        st.dataframe(summarize(frame, ["beta"]).sort_values("beta").round(4), hide_index=True)
+        st.dataframe(results.numbers(frame, "beta"), hide_index=True)
 
 st.subheader("Live sweep on the current model's data")
-cur = st.session_state.get(CURRENT_KEY)
+cur = current()
 if cur is None:
     st.info("No model loaded: choose one in the sidebar.")
     st.stop()
@@ -44,15 +44,11 @@ c1, c2, c3, c4 = st.columns(4)
 betas = c1.multiselect("β values", choices, default=[0.2, 0.5, 0.8], key="beta.values")
 epochs = c2.number_input("Epochs each", 1, 5, 1, key="beta.epochs")
 dim = c3.selectbox("Dimensions", [4, 8, 16], index=1, key="beta.dim")
+n = len(cur.data)
 cap = c4.number_input(
-    "Most recent ratings",
-    300,
-    max(300, len(cur.data)),
-    min(2000, max(300, len(cur.data))),
-    100,
-    key="beta.cap",
+    "Most recent ratings", 300, max(300, n), min(2000, max(300, n)), 100, key="beta.cap"
 )
-running = (job := jobs.get("sweep")) is not None and job.running
+running = jobs.running("sweep")
 if st.button("Run the sweep", type="primary", disabled=running or not betas, key="beta.go"):
     jobs.start(
         beta_sweep_job(
@@ -67,5 +63,7 @@ if st.button("Run the sweep", type="primary", disabled=running or not betas, key
 job = jobs.panel("sweep", title="Sweep training loss")
 if job is not None and job.rows:
     live = pd.DataFrame(job.rows)
-    st.plotly_chart(beta_curve(live, title="Live sweep: test error against β"), key="beta-live")
+    st.plotly_chart(
+        charts.beta_curve(live, title="Live sweep: test error against β"), key="beta-live"
+    )
     st.dataframe(live.round(4), hide_index=True)

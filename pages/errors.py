@@ -4,10 +4,10 @@ evaluation."""
 
 import streamlit as st
 
-from semax.figures import bucket_lines
-from studio import cached
-from studio.state import CURRENT_KEY, ensure_routed, results_root
-from studio.support import EXPERIMENTS_HINT, metrics_buckets, results_signature, table3_table
+from studio import charts, results
+from studio.bundles import score
+from studio.navigation import ensure_routed
+from studio.state import current
 
 ensure_routed()
 
@@ -18,51 +18,47 @@ metric = st.radio(
 tab_saved, tab_current = st.tabs(["Saved experiments", "Current model"])
 
 with tab_saved:
-    root = results_root()
-    res = cached.saved_results(str(root), results_signature(root))
+    res = results.saved()
     for problem in res.problems:
         st.warning(problem)
     if res.empty:
-        st.info(f"No saved results yet — run `{EXPERIMENTS_HINT}` (looked in `{root}`).")
+        st.info(results.missing_note(res.root))
     else:
-        datasets = sorted(res.tables)
-        ds = st.selectbox("Dataset", datasets, key="err.dataset")
+        ds = st.selectbox("Dataset", sorted(res.tables), key="err.dataset")
         t = res.tables[ds]
         if "table3" in t:
             st.subheader("Table 3: test error by method (mean ± std over seeds)")
-            st.dataframe(table3_table(t["table3"]), hide_index=True)
-            st.plotly_chart(cached.results_figure("table3", t["table3"]), key="err-table3")
+            st.dataframe(results.table3_table(t["table3"]), hide_index=True)
+            st.plotly_chart(results.figure("table3", t["table3"]), key="err-table3")
         if "buckets" in t:
             st.subheader("Error by rating count (Figures 4-5)")
-            c1, c2 = st.columns(2)
-            for col, entity in ((c1, "user"), (c2, "item")):
-                fig = cached.results_figure("buckets", t["buckets"], entity=entity, metric=metric)
+            for col, entity in zip(st.columns(2), ("user", "item"), strict=True):
+                fig = results.figure("buckets", t["buckets"], entity=entity, metric=metric)
                 col.plotly_chart(fig, key=f"err-buckets-{entity}")
         if "ablations" in t:
             st.subheader("Ablations")
-            st.plotly_chart(cached.results_figure("ablations", t["ablations"]), key="err-ablations")
+            st.plotly_chart(results.figure("ablations", t["ablations"]), key="err-ablations")
         missing = [n for n in ("table3", "buckets", "ablations") if n not in t]
         if missing:
             st.caption(f"Not saved for {ds}: {', '.join(missing)}.")
 
 with tab_current:
-    cur = st.session_state.get(CURRENT_KEY)
+    cur = current()
     if cur is None:
         st.info("No model loaded: choose one in the sidebar.")
     else:
-        m = cur.bundle.metrics
+        m, kind = cur.bundle.metrics, cur.bundle.kind
         c1, c2, c3 = st.columns(3)
-        c1.metric("Test MAE", f"{m.get('mae', float('nan')):.4f}")
-        c2.metric("Test RMSE", f"{m.get('rmse', float('nan')):.4f}")
+        c1.metric("Test MAE", score(m, "mae"))
+        c2.metric("Test RMSE", score(m, "rmse"))
         c3.metric("Test ratings", f"{m.get('n', 0):,}")
-        frame = metrics_buckets(m, cur.bundle.kind)
+        frame = results.metrics_buckets(m, kind)
         if frame.empty:
             st.info("This bundle has no bucket evaluation in metrics.json.")
         else:
-            c1, c2 = st.columns(2)
-            for col, entity in ((c1, "user"), (c2, "item")):
+            for col, entity in zip(st.columns(2), ("user", "item"), strict=True):
                 col.plotly_chart(
-                    bucket_lines(frame, entity, metric, title=f"{cur.bundle.kind}: by {entity}"),
+                    charts.bucket_lines(frame, entity, metric, title=f"{kind}: by {entity}"),
                     key=f"err-current-{entity}",
                 )
             st.dataframe(frame.drop(columns=["seed"]).round(4), hide_index=True)

@@ -4,11 +4,11 @@ attention, and r̂_uv before → after adding the review to the user's history);
 import pandas as pd
 import streamlit as st
 
-from semax.errors import SemaxError
-from semax.figures import influence_bars
-from studio import cached, render
-from studio.state import ensure_routed, require_model
-from studio.support import snippet
+from studio import cached, charts, render
+from studio.errors import SemaxError
+from studio.navigation import ensure_routed
+from studio.reviews import cold_label
+from studio.state import require_model
 
 ensure_routed()
 
@@ -33,20 +33,11 @@ if user is None or item is None:
     st.info("Pick a user and an item.")
     st.stop()
 
-
-def cold_label(side: str, name: str, cold: bool, n_history: int) -> str:
-    if name not in (rec.user_reviews if side == "user" else rec.item_reviews):
-        return f"new {side}: not in the data (cold start: unknown factor, empty history)"
-    if cold:
-        return f"cold-start {side}: no trained factor, {n_history} earlier review(s) used"
-    return f"known {side}: {n_history} earlier review(s) used"
-
-
 p = rec.predict(user, item)
 m1, m2, m3 = st.columns([1, 2, 2])
 m1.metric("Predicted rating r̂_uv", f"{p.rating:.2f}")
-m2.caption(cold_label("user", user, p.cold_user, len(p.user_history)))
-m3.caption(cold_label("item", item, p.cold_item, len(p.item_history)))
+m2.caption(cold_label(rec, "user", user, p.cold_user, len(p.user_history)))
+m3.caption(cold_label(rec, "item", item, p.cold_item, len(p.item_history)))
 
 h1, h2 = st.columns(2)
 with h1:
@@ -59,11 +50,7 @@ with h2:
 has_history = cur.histories and (p.user_history or p.item_history)
 if has_history and st.toggle("Show which earlier reviews drive r̂_uv", key="pred.drivers"):
     _full, infl = cached.pair_drivers(cur.rec, cur.key, user, item)
-    rows = [
-        {**i, "label": f"#{i['review']} {snippet(reviews.loc[i['review'], 'text'], 40)}"}
-        for i in infl
-    ]
-    st.plotly_chart(influence_bars(rows), key="pred-drivers")
+    st.plotly_chart(charts.drivers(reviews, infl), key="pred-drivers")
     st.caption("Each bar: r̂_uv with the review minus r̂_uv with it left out of the history.")
 
 

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from semax.experiments.grid import summary
+from semax.experiments import results
+from semax.experiments.results import pm, summarize
 
 ORDER = ["bias", "ncf", "deepconn", "transnets", "transnets-ext", "semax-notext", "sema", "semax"]
 
 
 def table3(folders: list[Path]) -> str:
     frames = {
-        f.name: summary(pd.read_csv(f / "table3.csv")).set_index("method")
+        f.name: summarize(pd.read_csv(results.path(f, "table3")), ["method"]).set_index("method")
         for f in folders
-        if (f / "table3.csv").exists()
+        if results.path(f, "table3").exists()
     }
     head = "| method | " + " | ".join(f"{d} MAE | {d} RMSE" for d in frames) + " |"
     lines = [head, "|---|" + "---|---|" * len(frames)]
@@ -28,10 +29,7 @@ def table3(folders: list[Path]) -> str:
         for s in frames.values():
             if method in s.index:
                 r = s.loc[method]
-                cells += [
-                    f"{r.mae_mean:.4f} ± {r.mae_std:.4f}",
-                    f"{r.rmse_mean:.4f} ± {r.rmse_std:.4f}",
-                ]
+                cells += [pm(r.mae_mean, r.mae_std), pm(r.rmse_mean, r.rmse_std)]
             else:
                 cells += ["–", "–"]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
@@ -39,7 +37,7 @@ def table3(folders: list[Path]) -> str:
 
 
 def bootstrap(folder: Path) -> str:
-    path = folder / "bootstrap.csv"
+    path = results.path(folder, "bootstrap")
     if not path.exists() or path.stat().st_size == 0:
         return ""
     b = pd.read_csv(path)
@@ -58,19 +56,19 @@ def bootstrap(folder: Path) -> str:
 
 def mean_std_table(folder: Path, name: str, key: str, title: str) -> str:
     """Mean ± std over seeds of MAE and RMSE per value of `key` in `<folder>/<name>.csv`."""
-    path = folder / f"{name}.csv"
+    path = results.path(folder, name)
     if not path.exists():
         return ""
-    g = pd.read_csv(path).groupby(key)[["mae", "rmse"]].agg(["mean", "std"])
+    s = summarize(pd.read_csv(path), [key]).sort_values(key)
     lines = [
         f"{title} on {folder.name} (mean ± std over seeds):",
         "",
         f"| {key} | MAE | RMSE |",
         "|---|---|---|",
     ]
-    for value, r in g.iterrows():
+    for r in s.itertuples():
         lines.append(
-            f"| {value} | {r[('mae', 'mean')]:.4f} ± {r[('mae', 'std')]:.4f} | {r[('rmse', 'mean')]:.4f} ± {r[('rmse', 'std')]:.4f} |"
+            f"| {getattr(r, key)} | {pm(r.mae_mean, r.mae_std)} | {pm(r.rmse_mean, r.rmse_std)} |"
         )
     return "\n".join(lines)
 

@@ -4,7 +4,8 @@ Every builder takes tidy data (the CSVs the experiment grid writes, or plain lis
 `plotly.graph_objects.Figure`; nothing here imports streamlit. Each method has one fixed colour
 (`METHOD_COLORS`) used by every figure, so SEMAX is the same red everywhere.
 
-Tidy inputs (one row per seed; mean and ± std are computed here):
+Tidy inputs (one row per seed; mean and ± std come from `semax.experiments.results.summarize`,
+the same numbers the tables show):
     table3     dataset, method, seed, mae, rmse[, train_seconds]
     buckets    method, seed, entity (user|item), bucket, n, mae, rmse
     beta       beta, seed, mae, rmse
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from semax.experiments.results import summarize
 from semax.training.evaluate import BUCKET_LABELS
 
 METHOD_COLORS: dict[str, str] = {
@@ -51,17 +53,6 @@ def method_order(methods) -> list[str]:
     seen = list(dict.fromkeys(str(m) for m in methods))
     known = [m for m in METHOD_ORDER if m in seen]
     return known + sorted(m for m in seen if m not in METHOD_COLORS)
-
-
-def summarize(df: pd.DataFrame, by: Sequence[str], metrics=("mae", "rmse")) -> pd.DataFrame:
-    """Mean, standard deviation (0 for one seed) and count of `metrics` over seeds, per `by`."""
-    by = list(by)
-    metrics = [m for m in metrics if m in df.columns]
-    grouped = df.groupby(by, sort=False, dropna=False)[metrics]
-    mean = grouped.mean().add_suffix("_mean")
-    std = grouped.std(ddof=1).fillna(0.0).add_suffix("_std")
-    count = grouped.size().rename("n_seeds")
-    return pd.concat([mean, std, count], axis=1).reset_index()
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

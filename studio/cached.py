@@ -7,13 +7,14 @@ import numpy as np
 import streamlit as st
 
 from semax import explain, figures
-from semax.data.stats import dataset_stats
-from studio import support
+from semax.data.stats import dataset_stats, format_stats
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def stats(_bundle, key: str) -> dict:
-    return dataset_stats(_bundle.data.reviews, data=_bundle.data)
+    """The model's dataset statistics (Table 1), with `text`: them as the CLI prints them."""
+    s = dataset_stats(_bundle.data.reviews, data=_bundle.data)
+    return {**s, "text": format_stats(s)}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -60,22 +61,6 @@ def top_words(_bundle, key: str, side: str, name: str, top: int = 15, cap: int =
 @st.cache_data(show_spinner=False, max_entries=64)
 def recommend(_rec, key: str, user: str, top: int) -> list[dict]:
     return _rec.recommend(user, top)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def saved_results(root: str, signature: tuple) -> support.SavedResults:
-    return support.load_results(root)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def results_figure(kind: str, frame, **kw):
-    builder = {
-        "table3": figures.table3_bars,
-        "buckets": figures.bucket_lines,
-        "beta": figures.beta_curve,
-        "ablations": figures.ablation_bars,
-    }[kind]
-    return builder(frame, **kw)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

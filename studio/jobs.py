@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from semax.figures import loss_curve
-from studio.support import Job
+from studio.background import Job
+from studio.charts import loss_curve
+from studio.state import adopt
 
 
 def key(name: str) -> str:
@@ -15,6 +16,12 @@ def key(name: str) -> str:
 
 def get(name: str) -> Job | None:
     return st.session_state.get(key(name))
+
+
+def running(name: str) -> bool:
+    """Whether job `name` of this session is running now (one of each at a time)."""
+    job = get(name)
+    return job is not None and job.running
 
 
 def start(job: Job) -> Job:
@@ -28,14 +35,16 @@ def start(job: Job) -> Job:
 
 def adopt_finished_training() -> bool:
     """A training job that finished becomes the current model (once); True when it just did."""
-    from studio.state import adopt
-
     job = get("train")
-    if job is None or job.status != "done" or getattr(job, "adopted", False):
+    bundle = job.take() if job is not None else None
+    if bundle is None:
         return False
-    job.adopted = True
-    adopt(job.result, f"trained now on {job.result.config.get('data_source') or 'an upload'}")
+    adopt(bundle, f"trained now on {bundle.config.get('data_source') or 'an upload'}")
     return True
+
+
+def _chart(job: Job, title: str, key: str) -> None:
+    st.plotly_chart(loss_curve(list(job.steps), list(job.epochs), title=title), key=key)
 
 
 def _live(name: str, title: str) -> None:
@@ -48,10 +57,7 @@ def _live(name: str, title: str) -> None:
             st.rerun()  # the whole app: show the result, stop polling
         return
     st.progress(job.progress, text=job.message or "starting…")
-    st.plotly_chart(
-        loss_curve(list(job.steps), list(job.epochs), title=title),
-        key=f"{name}-live-loss",
-    )
+    _chart(job, title, f"{name}-live-loss")
     if st.button("Cancel", key=f"{name}-cancel", icon=":material/cancel:"):
         job.cancel()
         st.toast("Cancelling after the current step…")
@@ -76,7 +82,5 @@ def panel(name: str, title: str = "Training loss") -> Job | None:
     else:
         st.success(f"Finished in {job.seconds:.0f} s. {job.message}")
     if job.steps:
-        st.plotly_chart(
-            loss_curve(list(job.steps), list(job.epochs), title=title), key=f"{name}-final-loss"
-        )
+        _chart(job, title, f"{name}-final-loss")
     return job

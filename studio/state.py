@@ -1,19 +1,16 @@
-"""The current model: the sidebar's source chooser, cached loading and per-session state.
+"""The current model: cached loading and per-session state.
 
 A loaded model is one `st.cache_resource` entry keyed by source, revision and the folder's
 modification time, shared by every session: it stays in eval mode forever (nothing here or in the
 pages trains it; "train a small model now" and the live β sweep build new models). A model trained
-in this session lives in that session's state only.
+in this session lives in that session's state only. The sidebar (`studio.sidebar`) chooses it.
 """
 
 from __future__ import annotations
 
 import os
-import runpy
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +19,6 @@ import torch
 
 from semax.bundle import hub
 from semax.bundle.format import Bundle
-from semax.errors import SemaxError
 from semax.explain import has_related_task, reads_histories
 from semax.inference import Recommender
 
@@ -39,30 +35,6 @@ SOURCE_KEY = "studio.source_kind"
 PENDING_KEY = "studio.pending_source"
 CURRENT_KEY = "studio.current"
 TRAINED_KEY = "studio.trained"
-
-
-_ROUTE = threading.local()  # set while streamlit_app.py runs the chosen page (per script thread)
-
-
-@contextmanager
-def routing() -> Iterator[None]:
-    """Wrap `page.run()` in the router: pages then know they run under st.navigation."""
-    _ROUTE.active = True
-    try:
-        yield
-    finally:
-        _ROUTE.active = False
-
-
-def ensure_routed() -> None:
-    """Called first by every page. Streamlit runs a file of a `pages/` folder on its own (its
-    legacy multipage mode) when a fresh server's first visit opens a page URL directly, and its
-    test harness does so on reruns; then run the router instead (which switches Streamlit to
-    st.navigation for good and runs this page inside it, with the shared sidebar) and stop."""
-    if getattr(_ROUTE, "active", False):
-        return
-    runpy.run_path(str(REPO / "streamlit_app.py"), run_name="__main__")
-    st.stop()
 
 
 @dataclass
@@ -105,15 +77,21 @@ def demo_source() -> str:
     return os.environ.get("SEMAX_STUDIO_MODEL") or str(DEMO)
 
 
-def results_root() -> Path:
-    return Path(os.environ.get("SEMAX_STUDIO_RESULTS") or REPO / "results")
-
-
-def _stamp(source: str) -> float:
+def stamp(source: str) -> float:
+    """The newest modification time of a bundle folder's files (0 for a Hub repo id)."""
     path = Path(source)
     if not path.is_dir():
         return 0.0
     return max((p.stat().st_mtime for p in path.iterdir() if p.is_file()), default=0.0)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def load_model(source: str, revision: str | None, stamp: float) -> Current:
+    """Load a bundle folder or Hub repo once for all sessions (`stamp`: folder mtime)."""
+    target = f"{source}@{revision}" if revision else source
+    bundle = hub.load(target)
+    rec = Recommender.from_bundle(bundle)
+    return Current(bundle, rec, key=f"{target}|{stamp}", label=target)
 
 
 def _warm(rec: Recommender) -> None:
@@ -127,18 +105,7 @@ def _warm(rec: Recommender) -> None:
         pass
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def load_model(source: str, revision: str | None, stamp: float) -> Current:
-    """Load a bundle folder or Hub repo once for all sessions (`stamp`: folder mtime)."""
-    target = f"{source}@{revision}" if revision else source
-    bundle = hub.load(target)
-    rec = Recommender.from_bundle(bundle)
-    return Current(bundle, rec, key=f"{target}|{stamp}", label=target)
-
-
 _WARMED: set[str] = set()
-
-
 WARM_DELAY_S = 2.0
 
 
@@ -164,64 +131,15 @@ def adopt(bundle: Bundle, label: str) -> Current:
     return current
 
 
-def _load(source: str, revision: str | None = None) -> Current | None:
-    try:
-        return load_model(source, revision or None, _stamp(source))
-    except SemaxError as exc:
-        st.error(str(exc))
-    return None
-
-
-def sidebar() -> Current | None:
-    """The model source chooser shown on every page; stores and returns the current model."""
-    from studio import jobs
-
-    jobs.adopt_finished_training()
-    if PENDING_KEY in st.session_state:
-        st.session_state[SOURCE_KEY] = st.session_state.pop(PENDING_KEY)
-    current = None
-    with st.sidebar:
-        st.markdown("### Model")
-        kind = st.radio("Model source", SOURCES, key=SOURCE_KEY)
-        if kind == DEMO_SOURCE:
-            source = demo_source()
-            if Path(source).exists() or "SEMAX_STUDIO_MODEL" in os.environ:
-                current = _load(source)
-            else:
-                st.warning(
-                    f"The bundled demo model is not built yet ({DEMO.relative_to(REPO)}). "
-                    "Choose another source, or train a small model now."
-                )
-        elif kind == FOLDER_SOURCE:
-            folder = st.text_input(
-                "Run folder", key="studio.run_folder", placeholder="runs/my-model"
-            )
-            if folder.strip():
-                current = _load(folder.strip())
-        elif kind == HUB_SOURCE:
-            repo = st.text_input("Hub repo id", key="studio.repo_id", placeholder="owner/name")
-            rev = st.text_input("Revision (optional)", key="studio.revision", placeholder="main")
-            if repo.strip():
-                current = _load(repo.strip(), rev.strip() or None)
-        else:
-            current = st.session_state.get(TRAINED_KEY)
-            if current is None:
-                st.info("No model trained in this session yet.")
-                st.page_link("pages/model.py", label="Train one on the Model page", icon="🛠️")
-        if current is not None:
-            m = current.bundle.metrics
-            st.caption(
-                f"**{current.bundle.kind}** · {len(current.data):,} reviews · "
-                f"test RMSE {m.get('rmse', float('nan')):.4f}"
-            )
-    st.session_state[CURRENT_KEY] = current
-    return current
+def current() -> Current | None:
+    """The current model of this session (None when none is loaded)."""
+    return st.session_state.get(CURRENT_KEY)
 
 
 def require_model() -> Current:
     """The current model, or a note and a stop when none is loaded."""
-    current = st.session_state.get(CURRENT_KEY)
-    if current is None:
+    cur = current()
+    if cur is None:
         st.info("No model loaded: choose a model source in the sidebar.")
         st.stop()
-    return current
+    return cur

@@ -238,3 +238,65 @@ def hub_cache(cache: Path, repo_id: str, refs: dict[str, Path], symlinks: bool =
         (repo / "refs" / ref).write_text(sha)
         shas[ref] = sha
     return shas
+
+
+# --------------------------------------------------------------------------- review files
+
+
+def amazon_review(
+    user="U1", item="I1", rating=5.0, text="good strings", time=1_393_545_600, **extra
+):
+    """One Amazon 2014 review record (a dict to dump as a JSON line); `extra` adds keys."""
+    rec = {
+        "reviewerID": user,
+        "asin": item,
+        "overall": rating,
+        "reviewText": text,
+        "unixReviewTime": time,
+    }
+    rec.update(extra)
+    return rec
+
+
+def write_lines(path: Path, lines, gz: bool | None = None) -> Path:
+    """Write JSON lines (dicts are dumped, str/bytes written as they are); gzip when asked
+    (default: when the name ends in .gz)."""
+    import gzip
+
+    out = b""
+    for line in lines:
+        if isinstance(line, dict):
+            line = json.dumps(line)
+        out += (line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n"
+    if gz if gz is not None else path.suffix == ".gz":
+        out = gzip.compress(out)
+    path.write_bytes(out)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write `text` as UTF-8, gzip-compressed when the name ends in .gz."""
+    import gzip
+
+    data = text.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
+
+
+def assert_canonical(df: pd.DataFrame) -> None:
+    """`df` is a canonical review frame: the five columns, their dtypes, a RangeIndex."""
+    assert list(df.columns) == ["user", "item", "rating", "text", "time"]
+    assert isinstance(df.index, pd.RangeIndex) and df.index.start == 0
+    for col in ("user", "item", "text"):
+        assert pd.api.types.is_string_dtype(df[col].dtype), col
+        assert df[col].notna().all()
+    assert df["rating"].dtype == np.float64
+    assert df["time"].dtype == np.int64
+    assert df["rating"].between(1, 5).all()
+
+
+YELP_CSV = (
+    "business_id,date,review_id,stars,text,type,user_id,cool,useful,funny\n"
+    'B1,2011-01-26,r1,5,"Great place.\n\nWould go again, twice.",review,U1,2,5,0\n'
+    "B2,2011-07-27,r2,2,so-so &amp; slow,review,U2,0,0,0\n"
+)

@@ -105,7 +105,7 @@ def _synthetic_source(data_source) -> dict | None:
     if not data_source or "://" in str(data_source):
         return None
     try:
-        from semax.synthetic.generator import truth_path
+        from semax.synthetic.truth import truth_path
 
         truth = json.loads(truth_path(data_source).read_text())
         return {

@@ -1,5 +1,5 @@
 """The command-line interface: argument parsing only; `main` is `python -m semax`."""
 
-from semax.cli.main import main
+from semax.cli.main import build_parser, main
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]

@@ -1,4 +1,4 @@
-"""Data commands: `stats` and `demo-data`."""
+"""Data commands: `stats`, `demo-data` and `word-vectors`."""
 
 from __future__ import annotations
 
@@ -83,3 +83,40 @@ def run_demo_data(args: argparse.Namespace) -> None:
 
     truth = write_corpus(args.out, n_reviews=args.reviews, seed=args.seed)
     emit(args, {"out": args.out, "reviews": args.reviews, "seed": args.seed, "truth": truth.path})
+
+
+def _vectors_args(p: argparse.ArgumentParser) -> None:
+    add_source_args(p)
+    p.add_argument("--out", required=True, help="vector file to write (word2vec format)")
+    p.add_argument("--dim", type=int, default=32, help="vector size (default 32, SEMAX's D2)")
+    p.add_argument("--window", type=int, default=5, help="skip-gram context window (default 5)")
+    p.add_argument("--epochs", type=int, default=5, help="passes over the texts (default 5)")
+    p.add_argument("--binary", action="store_true", help="binary word2vec instead of text")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+
+
+@command(
+    "word-vectors",
+    "train skip-gram word vectors on the fitting split's review texts only (leak-free)",
+    _vectors_args,
+)
+def run_word_vectors(args: argparse.Namespace) -> None:
+    from semax.data.dataset import prepare
+    from semax.data.word_vectors import train_word_vectors
+    from semax.errors import SemaxError
+
+    for name in ("dim", "window", "epochs"):
+        if getattr(args, name) < 1:
+            raise SemaxError(f"--{name} must be at least 1")
+    df, _report = read_source(args)
+    info = train_word_vectors(
+        prepare(df),
+        args.out,
+        args.dim,
+        args.window,
+        args.epochs,
+        seed=args.seed,
+        binary=args.binary,
+    )
+    emit(args, info, lambda r: f"saved {r['words']} word vectors ({r['dim']} dims) to {r['out']}")

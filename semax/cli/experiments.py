@@ -7,6 +7,7 @@ from pathlib import Path
 
 from semax.cli.common import command, emit, say
 from semax.cli.data import add_source_args, read_source
+from semax.cli.flags import add_dim_flag, add_flags, add_refit_flag, config_values
 from semax.errors import SemaxError
 from semax.models.semax import dims
 
@@ -25,7 +26,9 @@ def _names(text: str) -> list[str]:
 
 
 def _args(p: argparse.ArgumentParser) -> None:
+    from semax.data.dataset import DataConfig
     from semax.experiments.grid import ABLATIONS, BETAS, METHODS
+    from semax.training.loop import TrainConfig
 
     add_source_args(p)
     p.add_argument(
@@ -50,20 +53,10 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-tune", action="store_true", help="skip the validation grid and use defaults"
     )
-    p.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help="maximum epochs per run (default: the training default)",
-    )
-    p.add_argument("--dim", type=int, default=None, help="every SEMAX dimension (for quick grids)")
-    p.add_argument("--max-words", type=int, default=None)
-    p.add_argument("--max-history", type=int, default=None)
-    p.add_argument(
-        "--refit",
-        action="store_true",
-        help="retrain each run on the whole training part for the epochs chosen on validation",
-    )
+    add_flags(p, TrainConfig, ["epochs", "threads"])
+    add_dim_flag(p)
+    add_flags(p, DataConfig, ["max_words", "max_history"])
+    add_refit_flag(p)
     p.add_argument(
         "--dataset", default=None, help="dataset name for table3.csv (default: the file name)"
     )
@@ -77,7 +70,8 @@ def _args(p: argparse.ArgumentParser) -> None:
 )
 def run_experiments(args: argparse.Namespace) -> None:
     from semax.data.dataset import DataConfig, prepare
-    from semax.experiments.grid import ABLATIONS, Grid, summary
+    from semax.experiments.grid import ABLATIONS, Grid
+    from semax.experiments.results import summary
     from semax.models import registry
     from semax.training.loop import TrainConfig
 
@@ -93,16 +87,10 @@ def run_experiments(args: argparse.Namespace) -> None:
         raise SemaxError("--seeds must be at least 1")
     if any(not 0 <= b <= 1 for b in args.betas):
         raise SemaxError("--betas must lie in [0, 1]")
+    base = TrainConfig(**config_values(args, TrainConfig))
+    dcfg = DataConfig(**config_values(args, DataConfig))
     df, _ = read_source(args)
-    dcfg = DataConfig(
-        **{
-            k: v
-            for k, v in {"max_words": args.max_words, "max_history": args.max_history}.items()
-            if v
-        }
-    )
     data = prepare(df, dcfg)
-    base = TrainConfig(**({"epochs": args.epochs} if args.epochs else {}))
     dataset = args.dataset or Path(args.data).name.split(".")[0]
     grid = Grid(data, args.out, dataset, base, dims(args.dim), refit=args.refit)
     tables = grid.run(args.methods, args.seeds, args.betas, args.ablations, tune=not args.no_tune)

@@ -8,8 +8,20 @@ from pathlib import Path
 
 from semax.cli.common import command, emit, say
 from semax.cli.data import add_source_args, read_source
+from semax.cli.flags import (
+    KIND_DEFAULT,
+    add_dim_flag,
+    add_flags,
+    add_refit_flag,
+    config_values,
+    flag,
+)
 from semax.errors import SemaxError
 from semax.models.semax import dims
+
+TRAIN_FLAGS = ["epochs", "patience", "batch_size", "lr", "l2_ids", "unknown_rate", "optimizer"]
+TRAIN_FLAGS += ["batching", "seed", "device", "threads"]
+DATA_FLAGS = ["max_words", "max_history"]
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -18,72 +30,23 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     from semax.models.semax import SemaxConfig
     from semax.training.loop import TrainConfig
 
-    m, t, d = SemaxConfig, TrainConfig(), DataConfig()
     add_source_args(p)
     p.add_argument("--out", required=True, help="run folder to write (a model bundle)")
     p.add_argument("--model", default="semax", choices=registry.kind_names(), help="model kind")
-    p.add_argument(
-        "--beta",
-        type=float,
-        default=None,
-        help=f"weight of the recommendation loss (SEMAX default {m.beta}; SEMA = 1)",
-    )
-    p.add_argument(
-        "--lam",
-        type=float,
-        default=None,
-        help=f"lambda, weight of the representation loss L3 (default {m.lam})",
-    )
-    p.add_argument(
-        "--dim", type=int, default=None, help=f"every dimension D1..D5 (default {m.d_text})"
-    )
-    p.add_argument("--dropout", type=float, default=None, help=f"default {m.dropout}")
-    p.add_argument(
-        "--epochs",
-        type=int,
-        default=t.epochs,
-        help="maximum epochs (early stopping on validation RMSE)",
-    )
-    p.add_argument("--patience", type=int, default=t.patience)
-    p.add_argument("--batch-size", type=int, default=t.batch_size)
-    p.add_argument("--lr", type=float, default=t.lr)
-    p.add_argument("--l2-ids", type=float, default=t.l2_ids, help="L2 on the id factors and biases")
-    p.add_argument(
-        "--unknown-rate",
-        type=float,
-        default=t.unknown_rate,
-        help="share of ids hidden as unknown in training",
-    )
-    p.add_argument("--optimizer", choices=["adam", "sgd"], default=t.optimizer)
-    p.add_argument("--batching", choices=["timeline", "random"], default=t.batching)
-    p.add_argument(
-        "--max-words", type=int, default=None, help=f"default {d.max_words} (or the prepared one)"
-    )
-    p.add_argument(
-        "--max-history",
-        type=int,
-        default=None,
-        help=f"default {d.max_history} (or the prepared one)",
-    )
-    p.add_argument("--seed", type=int, default=t.seed)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    add_flags(p, SemaxConfig, ["beta", "lam", "dropout", "base"], unset=KIND_DEFAULT)
+    add_dim_flag(p)
+    add_flags(p, TrainConfig, TRAIN_FLAGS)
+    add_flags(p, DataConfig, DATA_FLAGS, unset="default {default}, or the prepared folder's")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    add_refit_flag(p)
     p.add_argument(
-        "--refit",
-        action="store_true",
-        help="choose the epochs on validation, then retrain on the whole training part for that many",
+        "--word-vectors",
+        default=None,
+        metavar="FILE",
+        help="start the word embeddings from these vectors (word2vec or GloVe, text or binary; "
+        "`semax word-vectors` trains leak-free ones); their size sets the word dimension",
     )
     p.add_argument("--json", action="store_true")
-
-
-def _check(args: argparse.Namespace) -> None:
-    for name in ("epochs", "batch_size", "max_words", "max_history", "patience"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise SemaxError(f"--{name.replace('_', '-')} must be at least 1")
-    if args.beta is not None and not 0 <= args.beta <= 1:
-        raise SemaxError("--beta must be in [0, 1]")
-    if args.lr <= 0:
-        raise SemaxError("--lr must be positive")
 
 
 def _metrics_line(m: dict) -> str:
@@ -94,45 +57,30 @@ def _metrics_line(m: dict) -> str:
 def run_train(args: argparse.Namespace) -> None:
     from semax.data import prepared
     from semax.data.dataset import DataConfig, prepare
+    from semax.models.semax import SemaxConfig
     from semax.training import distributed, pipeline
     from semax.training.loop import TrainConfig
 
-    _check(args)
+    tcfg = TrainConfig(**config_values(args, TrainConfig))
+    overrides = {**config_values(args, SemaxConfig), **dims(args.dim)}  # unset: the kind's own
+    data_flags = config_values(args, DataConfig)  # unset: the default or the prepared folder's
     if prepared.is_prepared(args.data):  # memory-mapped arrays written by `semax prepare`
         if Path(args.out).resolve() == Path(args.data).resolve():
             raise SemaxError("--out must not be the prepared --data folder")
         data = prepared.load_prepared(args.data)
-        for name in ("max_words", "max_history"):
-            given, saved = getattr(args, name), getattr(data.config, name)
-            if given is not None and given != saved:
-                flag = f"--{name.replace('_', '-')}"
+        for name, given in data_flags.items():
+            saved = getattr(data.config, name)
+            if given != saved:
                 raise SemaxError(
-                    f"{args.data} was prepared with {flag} {saved}; run prepare again for {given}"
+                    f"{args.data} was prepared with {flag(name)} {saved}; run prepare again for {given}"
                 )
+        if args.refit:
+            say("a prepared folder cannot be re-tokenized: the final fit uses the fitting split")
+            args.refit = False
     else:
-        d = DataConfig()
         df, _report = read_source(args)
-        data = prepare(
-            df,
-            DataConfig(
-                max_words=args.max_words or d.max_words,
-                max_history=args.max_history or d.max_history,
-            ),
-        )
+        data = prepare(df, DataConfig(**data_flags))
     main = distributed.is_main()  # under torchrun only rank 0 talks and writes
-    overrides = {"beta": args.beta, "lam": args.lam, "dropout": args.dropout, **dims(args.dim)}
-    tcfg = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        l2_ids=args.l2_ids,
-        unknown_rate=args.unknown_rate,
-        patience=args.patience,
-        batching=args.batching,
-        device=args.device,
-        seed=args.seed,
-    )
     if main:
         say(
             f"training {args.model} on {len(data.fit_rows)} ratings ({len(data.valid_rows)} validation, {len(data.test_rows)} test)"
@@ -147,6 +95,7 @@ def run_train(args: argparse.Namespace) -> None:
         data_source=args.data,
         resume=args.resume,
         refit=args.refit,
+        word_vectors=args.word_vectors,
         command=" ".join(shlex.quote(a) for a in ["python", "-m", "semax", *args.argv]),
     )
     if not main:

@@ -6,23 +6,15 @@ import argparse
 
 from semax.cli.common import command, emit
 from semax.cli.data import add_source_args
-from semax.errors import SemaxError
+from semax.cli.flags import add_flags, config_values
 
 
 def _prepare_args(p: argparse.ArgumentParser) -> None:
     from semax.data.dataset import DataConfig
 
-    d = DataConfig()
     add_source_args(p)
     p.add_argument("--out", required=True, help="folder to write (then: train --data FOLDER)")
-    p.add_argument("--max-words", type=int, default=d.max_words)
-    p.add_argument("--max-history", type=int, default=d.max_history)
-    p.add_argument(
-        "--min-count",
-        type=int,
-        default=d.min_count,
-        help="words seen fewer times in the fitting split become <UNK>",
-    )
+    add_flags(p, DataConfig, ["max_words", "max_history", "min_count"])
     p.add_argument("--json", action="store_true")
 
 
@@ -35,12 +27,7 @@ def run_prepare(args: argparse.Namespace) -> None:
     from semax.data.dataset import DataConfig
     from semax.data.prepared import prepare_to_disk
 
-    for name in ("max_words", "max_history", "min_count"):
-        if getattr(args, name) < 1:
-            raise SemaxError(f"--{name.replace('_', '-')} must be at least 1")
-    config = DataConfig(
-        max_words=args.max_words, max_history=args.max_history, min_count=args.min_count
-    )
+    config = DataConfig(**config_values(args, DataConfig))
     summary = prepare_to_disk(
         args.data,
         args.out,

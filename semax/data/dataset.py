@@ -19,9 +19,16 @@ UNKNOWN = "<unknown>"  # id 0 of the user and item maps: entities unseen in the 
 class DataConfig:
     """Preprocessing settings (recorded with every trained model)."""
 
-    max_words: int = 60  # reviews are cut after this many tokens
-    max_history: int = 10  # most recent earlier reviews kept per user / item history
-    min_count: int = 10  # words seen fewer times in the fitting split become <UNK>
+    max_words: int = field(
+        default=60, metadata={"help": "reviews are cut after this many tokens", "min": 1}
+    )
+    max_history: int = field(
+        default=10, metadata={"help": "most recent earlier reviews kept per history", "min": 1}
+    )
+    min_count: int = field(
+        default=10,
+        metadata={"help": "words seen fewer times in the fitting split become <UNK>", "min": 1},
+    )
     train_frac: float = 0.8  # earliest share of ratings used for training (rest: test)
     valid_frac: float = 0.1  # last share of the training part held out for early stopping
 

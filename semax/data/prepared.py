@@ -1,9 +1,10 @@
 """Large review dumps: prepared once to a folder on disk, then memory-mapped for training.
 
-`python -m semax prepare --data SRC --out DIR` (`prepare_to_disk`) reads SRC with the readers'
-own block-at-a-time parsers and never holds the whole dump: each block is validated, de-duplicated
-against every earlier block (64-bit row hashes kept in one sorted array), tokenized (every word of
-every review, into a temporary flat id file) and appended to `reviews.parquet`; only a few numbers
+`python -m semax prepare --data SRC --out DIR` (`prepare_to_disk`) reads SRC with
+`semax.data.readers.iter_blocks` (the validated blocks `read_reviews` concatenates: the same
+checks, messages and report) and never holds the whole dump: each block is de-duplicated against
+every earlier block (64-bit row hashes kept in one sorted array), tokenized (every word of every
+review, into a temporary flat id file) and appended to `reviews.parquet`; only a few numbers
 per review (time, rating, user and item codes, word count) stay in memory. The chronological
 order, split, vocabulary (counted on the fitting split), id maps and histories are then computed
 from those numbers and the arrays are written with `np.save` (never pickled). The result is the
@@ -55,9 +56,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from semax.data import readers
 from semax.data.dataset import UNKNOWN, DataConfig, ReviewData
 from semax.data.history import build_histories, count_in
+from semax.data.readers import (
+    DUPLICATE,
+    DUPLICATE_VARIANT,
+    VARIANT_FORMATS,
+    ReadReport,
+    iter_blocks,
+)
 from semax.data.split import FIT, chronological_order, cutoffs, split_labels
 from semax.data.text import StreamingTokenizer, TokenStore, Vocab
 from semax.errors import DataError
@@ -106,32 +113,6 @@ def is_prepared(path) -> bool:
 
 
 # ----------------------------------------------------------------------------------- reading
-
-
-def _reader_chunks(
-    source, format: str | None, on_bad_lines: str, column_map: dict | None
-) -> tuple[Iterator[pd.DataFrame], readers.ReadReport, str]:
-    """The readers' validated blocks, without concatenating them (what `read_reviews` does
-    before de-duplicating the whole frame)."""
-    if on_bad_lines not in readers.ON_BAD_LINES:
-        raise ValueError(f"on_bad_lines must be 'error' or 'skip', not {on_bad_lines!r}")
-    if format is not None and format not in readers.FORMATS:
-        raise DataError(
-            f"unknown format {format!r}; expected one of {', '.join(sorted(readers.FORMATS))}"
-        )
-    inp = readers._Input(source)
-    fmt = format or readers._detect(inp)
-    spec = readers.SPECS[fmt]
-    if column_map:
-        columns = {**spec.columns, **{k: (v,) for k, v in column_map.items()}}
-        spec = readers._Spec(spec.kind, columns, spec.time_unit, spec.text_required, spec.fast)
-    report = readers.ReadReport(source=inp.label, format=fmt)
-    read = {
-        "json": readers._read_json_lines,
-        "csv": readers._read_csv,
-        "parquet": readers._read_parquet,
-    }[spec.kind]
-    return read(inp, spec, on_bad_lines, report), report, inp.name
 
 
 class _Seen:
@@ -259,8 +240,9 @@ def _write_folder(
     source, out, config, format, on_bad_lines, column_map, chunk_rows, progress, words_path
 ) -> dict:
     t0 = time.perf_counter()
-    chunks, report, name = _reader_chunks(source, format, on_bad_lines, column_map)
-    variants = report.format == "amazon2018"
+    report = ReadReport()
+    chunks = iter_blocks(source, format, on_bad_lines, column_map, report)
+    variants = report.format in VARIANT_FORMATS
     seen, seen_variant = _Seen(), _Seen()
     tokenizer, users, items = StreamingTokenizer(), _Names(), _Names()
     times, ratings, user_codes, item_codes, word_counts = [], [], [], [], []
@@ -276,17 +258,15 @@ def _write_folder(
         pq.ParquetWriter(out / REVIEWS, _SCHEMA, compression="zstd") as writer,
         open(words_path, "wb") as words_file,
     ):
-        for piece in _pieces(chunks, chunk_rows):
-            if not len(piece):
-                continue
+        for piece in _pieces(chunks, chunk_rows):  # never empty: iter_blocks yields rows
             keep = seen.first(_hash(piece, ["user", "item", "time", "text"]))
-            report.drop(readers.DUPLICATE, int((~keep).sum()))
+            report.drop(DUPLICATE, int((~keep).sum()))
             if variants:
                 rows = np.flatnonzero(keep & (piece["text"] != "").to_numpy())
                 variant = ~seen_variant.first(
                     _hash(piece.iloc[rows], ["user", "time", "rating", "text"])
                 )
-                report.drop(readers.DUPLICATE_VARIANT, int(variant.sum()))
+                report.drop(DUPLICATE_VARIANT, int(variant.sum()))
                 keep[rows[variant]] = False
             dropped += int((~keep).sum())
             piece = piece[keep] if not keep.all() else piece
@@ -305,11 +285,6 @@ def _write_folder(
     if bar is not None:
         bar.close()
     report.duplicates_removed = dropped
-    if report.rows_read == 0:
-        raise DataError(f"{name}: no reviews")
-    if not times:
-        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.dropped.items()))
-        raise DataError(f"{name}: no valid reviews ({report.rows_read} records dropped: {reasons})")
     seconds_read = time.perf_counter() - t0
 
     del seen, seen_variant

@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from semax.data.dataset import ReviewData
+from semax.experiments import results
 from semax.training import pipeline
 from semax.training.batching import make_batch
 from semax.training.loop import TrainConfig
@@ -248,8 +249,7 @@ class Grid:
         bar.close()
         tables = self.tables()
         tables["bootstrap"] = bootstrap_table(self.out, self.data.rating[self.data.test_rows])
-        for name, frame in tables.items():
-            frame.to_csv(self.out / f"{name}.csv", index=False)
+        results.write(self.out, tables)
         (self.out / "grid.json").write_text(
             json.dumps(
                 {
@@ -266,77 +266,7 @@ class Grid:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy CSVs from every finished run on disk."""
-        recs = self.records()
-        table3 = [
-            {
-                "dataset": self.dataset,
-                "method": r["method"],
-                "seed": r["seed"],
-                "mae": r["mae"],
-                "rmse": r["rmse"],
-                "train_seconds": r["train_seconds"],
-            }
-            for r in recs
-            if r["stage"] == "table3"
-        ]
-        buckets = [
-            {
-                "method": r["method"],
-                "seed": r["seed"],
-                "entity": entity,
-                "bucket": b["bucket"],
-                "n": b["n"],
-                "mae": b["mae"],
-                "rmse": b["rmse"],
-            }
-            for r in recs
-            if r["stage"] == "table3"
-            for entity in ("user", "item")
-            for b in r[f"by_{entity}"]
-        ]
-        beta = [
-            {"beta": float(r["variant"]), "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
-            for r in recs
-            if r["stage"] == "beta"
-        ]
-        beta += [
-            {"beta": 1.0, "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
-            for r in recs
-            if r["stage"] == "table3" and r["method"] == "sema"
-        ]
-        ablations = [
-            {"variant": r["variant"], "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
-            for r in recs
-            if r["stage"] == "ablation"
-        ]
-        ablations += [
-            {"variant": "semax", "seed": r["seed"], "mae": r["mae"], "rmse": r["rmse"]}
-            for r in recs
-            if r["stage"] == "table3" and r["method"] == "semax"
-        ]
-        tuning = [
-            {
-                "method": r["method"],
-                "point": r["variant"],
-                "valid_rmse": r["valid_rmse"],
-                "best_epoch": r["best_epoch"],
-            }
-            for r in recs
-            if r["stage"] == "tune"
-        ]
-        return {
-            "table3": pd.DataFrame(
-                table3, columns=["dataset", "method", "seed", "mae", "rmse", "train_seconds"]
-            ),
-            "buckets": pd.DataFrame(
-                buckets, columns=["method", "seed", "entity", "bucket", "n", "mae", "rmse"]
-            ),
-            "beta": pd.DataFrame(beta, columns=["beta", "seed", "mae", "rmse"]).sort_values(
-                ["beta", "seed"]
-            ),
-            "ablations": pd.DataFrame(ablations, columns=["variant", "seed", "mae", "rmse"]),
-            "tuning": pd.DataFrame(tuning, columns=["method", "point", "valid_rmse", "best_epoch"]),
-        }
+        return results.tables(self.records(), self.dataset)
 
 
 def seed_mean_predictions(out: Path, stage: str = "table3") -> dict[str, np.ndarray]:
@@ -375,15 +305,3 @@ def bootstrap_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-def summary(table3: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± std over seeds per method."""
-    g = table3.groupby("method")[["mae", "rmse"]]
-    out = (
-        g.mean()
-        .add_suffix("_mean")
-        .join(g.std(ddof=1).add_suffix("_std"))
-        .join(table3.groupby("method").size().rename("seeds"))
-    )
-    return out.reset_index().sort_values("rmse_mean")

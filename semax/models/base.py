@@ -41,6 +41,18 @@ class Batch:
         return Batch(**moved)
 
 
+def id_penalty(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+    """Squared norm of the batch's id factors and biases (`user_factor`, `item_factor`,
+    `user_bias`, `item_bias`), averaged over the batch: SEMAX's and MF's `id_penalty`."""
+    ids = [
+        model.user_factor(batch.user),
+        model.item_factor(batch.item),
+        model.user_bias(batch.user),
+        model.item_bias(batch.item),
+    ]
+    return sum((t**2).sum(-1) for t in ids).mean()
+
+
 @runtime_checkable
 class RatingModel(Protocol):
     """The model contract of the training loop, the evaluator and the bundle format."""

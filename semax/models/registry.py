@@ -12,6 +12,7 @@ from semax.data.dataset import ReviewData
 from semax.errors import BundleError, SemaxError
 from semax.models.bias import BiasConfig, BiasModel
 from semax.models.deepconn import DeepCoNN, DeepCoNNConfig
+from semax.models.mf import BiasedMF, MFConfig
 from semax.models.ncf import NCFConfig, NeuMF
 from semax.models.semax import SEMAX, SemaxConfig
 from semax.models.transnets import TransNets, TransNetsConfig
@@ -49,7 +50,18 @@ KINDS: dict[str, Kind] = {
             "SEMAX without text: ids, biases and the MLP only (ablation)",
             {"beta": 1.0, "use_text": False, "kind": "semax-notext"},
         ),
-        Kind("bias", BiasModel, BiasConfig, "Global mean + regularised user and item biases"),
+        Kind(
+            "bias",
+            BiasModel,
+            BiasConfig,
+            "Global mean + user and item biases, regularised least squares in closed form (Koren 2008)",
+        ),
+        Kind(
+            "mf",
+            BiasedMF,
+            MFConfig,
+            "Biased matrix factorisation (Koren, Bell & Volinsky 2009) on a closed-form bias base",
+        ),
         Kind("ncf", NeuMF, NCFConfig, "NCF / NeuMF (He et al., WWW 2017): GMF + MLP towers"),
         Kind(
             "deepconn",

@@ -17,13 +17,14 @@ unseen in training, a learned state for empty histories.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from semax.models.base import Batch
+from semax.models.base import Batch, id_penalty
+from semax.models.bias import BASES
 
 DIMS = ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")  # D1..D5
 
@@ -45,9 +46,16 @@ class SemaxConfig:
     d_text: int = 32  # D3: LSTM states: word states h_t, text embedding y, history states h_u, h_v
     d_attn: int = 32  # D4: attention layer
     d_hidden: int = 32  # D5: feature representations z_uv and z_y
-    beta: float = 0.4  # weight of the recommendation loss L1; 1.0 = SEMA
-    lam: float = 0.1  # lambda: weight of the representation loss L3
-    dropout: float = 0.3
+    beta: float = field(
+        default=0.4,
+        metadata={"help": "weight of the recommendation loss L1; 1 = SEMA", "min": 0, "max": 1},
+    )
+    lam: float = field(
+        default=0.1, metadata={"help": "lambda, weight of the representation loss L3"}
+    )
+    dropout: float = field(
+        default=0.3, metadata={"help": "dropout on the id factors, word embeddings and features"}
+    )
     global_mean: float = 0.0  # mu, the training mean rating
     biases: bool = True  # user and item biases on r_uv (an addition to the paper)
     use_text: bool = True  # False: the no-text ablation (ids, biases and MLP only)
@@ -55,6 +63,15 @@ class SemaxConfig:
     share_encoder: bool = (
         True  # one review LSTM for both tasks (the paper shares only X; validation)
     )
+    base: str = field(
+        default="learned",
+        metadata={
+            "help": "mu + b_u + b_v: learned, or the closed-form bias solve kept fixed or as the start",
+            "choices": BASES,
+        },
+    )
+    bias_reg_user: float | None = None  # lam_u of a closed-form base (None: chosen on validation)
+    bias_reg_item: float | None = None  # lam_v of a closed-form base (None: chosen on validation)
     kind: str = "semax"
 
     @property
@@ -210,6 +227,10 @@ class SEMAX(nn.Module):
         nn.init.normal_(self.item_factor.weight, std=0.1)
         nn.init.zeros_(self.user_bias.weight)
         nn.init.zeros_(self.item_bias.weight)
+        if (
+            self.cfg.base != "learned"
+        ):  # start at the closed-form base: the networks learn residuals
+            nn.init.zeros_(self.out.weight)
         with torch.no_grad():
             self.word_emb.weight[0].zero_()
 
@@ -251,13 +272,7 @@ class SEMAX(nn.Module):
 
     def id_penalty(self, batch: Batch) -> torch.Tensor:
         """Squared norm of the batch's id factors and biases, averaged over the batch."""
-        ids = [
-            self.user_factor(batch.user),
-            self.item_factor(batch.item),
-            self.user_bias(batch.user),
-            self.item_bias(batch.item),
-        ]
-        return sum((t**2).sum(-1) for t in ids).mean()
+        return id_penalty(self, batch)
 
     def predict(self, batch: Batch) -> torch.Tensor:
         return self(batch, related=False).r_uv

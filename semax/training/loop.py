@@ -40,25 +40,55 @@ CHECKPOINT = "checkpoint.pt"
 class TrainConfig:
     """Optimisation settings (the model's own hyperparameters live in its config)."""
 
-    epochs: int = 8  # upper bound; early stopping usually ends sooner
-    batch_size: int = 128
-    lr: float = 1e-3
-    optimizer: str = "adam"  # "adam" or "sgd" (the paper's choice)
+    epochs: int = field(
+        default=8, metadata={"help": "maximum epochs (early stopping on validation RMSE)", "min": 1}
+    )
+    batch_size: int = field(
+        default=128,
+        metadata={"help": "ratings per step (the global batch under torchrun)", "min": 1},
+    )
+    lr: float = field(default=1e-3, metadata={"help": "learning rate", "positive": True})
+    optimizer: str = field(
+        default="adam", metadata={"help": "sgd is the paper's choice", "choices": ("adam", "sgd")}
+    )
     momentum: float = 0.9  # SGD only
-    l2_ids: float = 1e-2  # L2 on the id factors and biases of each batch
+    l2_ids: float = field(default=1e-2, metadata={"help": "L2 on the id factors and biases"})
     bias_lr_scale: float = (
         1.0  # learning-rate multiplier for user/item bias tables (user_bias, item_bias)
     )
-    unknown_rate: float = (
-        0.1  # share of training ratings whose user (item) id is replaced by unknown
+    unknown_rate: float = field(
+        default=0.1, metadata={"help": "share of ids hidden as unknown in training"}
     )
-    patience: int = 2  # epochs without validation improvement before stopping
+    patience: int = field(
+        default=2,
+        metadata={"help": "epochs without validation improvement before stopping", "min": 1},
+    )
     clip: float = 5.0  # gradient norm clipping (0 = off)
-    batching: str = "timeline"  # "timeline" (shared item timelines) or "random"
-    device: str = "auto"  # auto, cpu, cuda, mps
+    batching: str = field(
+        default="timeline",
+        metadata={
+            "help": "batches along shared item timelines, or random",
+            "choices": ("timeline", "random"),
+        },
+    )
+    device: str = field(
+        default="auto",
+        metadata={
+            "help": "auto: CUDA, then MPS, then CPU",
+            "choices": ("auto", "cpu", "cuda", "mps"),
+        },
+    )
     amp: bool = True  # bf16 autocast on CUDA
-    seed: int = 0
+    seed: int = field(default=0, metadata={"help": "random seed"})
     eval_batch_size: int = 1024
+    threads: int = field(
+        default=1,
+        metadata={
+            "help": "torch threads while training (0: torch's own choice); one stays fast on a "
+            "busy machine, where two threads over many tiny D=32 operations wait on each other",
+            "min": 0,
+        },
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -215,11 +245,15 @@ def fit(
     """
     cfg = cfg or TrainConfig()
     seed_everything(cfg.seed)
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     ctx = distributed.start(pick_device(cfg.device))
     try:
         return _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress)
     finally:
         ctx.close()
+        torch.set_num_threads(threads)
 
 
 def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) -> TrainResult:

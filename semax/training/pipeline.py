@@ -3,8 +3,10 @@ CLI's `train`, the experiments grid and the app's "train a small model now"."""
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,17 +17,58 @@ from semax.bundle.card import model_card
 from semax.bundle.format import Bundle, bundle_config, save
 from semax.data.dataset import ReviewData, prepare
 from semax.data.prepared import attach_reviews
+from semax.data.word_vectors import embedding_matrix, read_word_vectors
 from semax.errors import SemaxError
 from semax.models import registry
+from semax.models.bias import apply_base, needs_base
 from semax.training import distributed
 from semax.training.evaluate import report
-from semax.training.loop import TrainConfig, TrainResult, fit, predict_rows
+from semax.training.loop import TrainConfig, TrainResult, fit, predict_rows, rmse
 
 
 def test_report(model, data: ReviewData, batcher=None) -> tuple[dict, np.ndarray]:
     rows = data.test_rows
     pred = predict_rows(model, data, rows, batcher=batcher)
     return report(pred, data, rows), pred
+
+
+CHOSEN = ("bias_reg_user", "bias_reg_item")  # model settings chosen on validation, kept by a refit
+
+
+def solve(model, data: ReviewData, callback=None) -> TrainResult:
+    """Fit a closed-form model (the bias baseline): its choices on validation, no epochs."""
+    start = time.perf_counter()
+    model.fit_closed_form(data)
+    valid = data.valid_rows
+    score = rmse(predict_rows(model, data, valid), data.rating[valid]) if len(valid) else math.nan
+    seconds = time.perf_counter() - start
+    row = {"epoch": 1, "train_loss": math.nan, "valid_rmse": score, "seconds": seconds}
+    if callback is not None:
+        callback({"event": "epoch", **row})
+    return TrainResult([row], 1, score, seconds, "closed form")
+
+
+def load_word_vectors(model, kind: str, data: ReviewData, vectors, seed: int) -> int:
+    """Copy pre-trained vectors into the model's word embeddings; returns the words found."""
+    emb = getattr(model, "word_emb", None)
+    if emb is None:
+        raise SemaxError(f"--word-vectors: the {kind} model reads no words")
+    matrix, found = embedding_matrix(
+        vectors, data.vocab, emb.embedding_dim, np.random.default_rng(seed)
+    )
+    with torch.no_grad():
+        emb.weight.copy_(torch.from_numpy(matrix))
+    return found
+
+
+def fit_model(model, data: ReviewData, train_config: TrainConfig, **fit_args) -> TrainResult:
+    """Fit any kind on `data`: a closed-form model is solved; the others get their closed-form
+    base first when they ask for one (`base` "fixed" or "init"), then the training loop."""
+    if callable(getattr(model, "fit_closed_form", None)):
+        return solve(model, data, fit_args.get("callback"))
+    if needs_base(model):
+        apply_base(model, data)  # mu + b_u + b_v solved on the same ratings
+    return fit(model, data, train_config, **fit_args)
 
 
 def train(
@@ -41,13 +84,16 @@ def train(
     command: str | None = None,
     batcher=None,
     refit: bool = False,
+    word_vectors: str | Path | None = None,
 ) -> tuple[Bundle, TrainResult]:
     """Build a `kind` model for `data`, fit it, evaluate it on the test split and (with `out_dir`)
     save the bundle there.
 
-    With `refit`, the number of epochs is chosen by early stopping on the validation split as
-    usual, then a fresh model is trained on the whole training part (fit + validation) for that
-    many epochs; the test split is the same."""
+    With `refit`, the number of epochs (and the lams of a closed-form base) are chosen on the
+    validation split as usual, then a fresh model is trained on the whole training part (fit +
+    validation) with those choices; the test split is the same. Closed-form models (`bias`) are
+    solved, not trained: `fit_closed_form` instead of the loop. `word_vectors` (a word2vec or
+    GloVe file) initialises the word embeddings of a text model; its size sets `d_word`."""
     if refit:
         if batcher is not None:
             raise ValueError("refit rebuilds the data, so it takes no custom batcher")
@@ -56,21 +102,25 @@ def train(
                 "--refit re-tokenizes the reviews: give the review file, not a prepared folder"
             )
         train_config = train_config or TrainConfig()
-        _, chosen = train(
+        first, chosen = train(
             data,
             kind,
             model_overrides,
             train_config,
+            out_dir=out_dir,  # its checkpoint makes the selection run resumable
+            resume=resume,
             progress=progress,
             command="",
             callback=callback,
+            word_vectors=word_vectors,
         )
         whole = prepare(data.reviews, replace(data.config, valid_frac=0.0))
         refit_cfg = replace(train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1)
+        lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
         bundle, result = train(
             whole,
             kind,
-            model_overrides,
+            {**(model_overrides or {}), **lams},
             refit_cfg,
             None,
             data_source,
@@ -78,6 +128,7 @@ def train(
             callback,
             progress,
             command,
+            word_vectors=word_vectors,
         )
         result.history = chosen.history + result.history
         result.best_valid_rmse = bundle.metrics["valid_rmse"] = chosen.best_valid_rmse
@@ -86,10 +137,14 @@ def train(
             save(bundle, out_dir)
         return bundle, result
     train_config = train_config or TrainConfig()
-    cfg = registry.config_for(kind, data, **(model_overrides or {}))
+    vectors = read_word_vectors(word_vectors) if word_vectors else None
+    sized = {"d_word": vectors.vector_size} if vectors is not None else {}
+    cfg = registry.config_for(kind, data, **{**sized, **(model_overrides or {})})
     torch.manual_seed(train_config.seed)
     model = registry.build(kind, cfg)
-    result = fit(
+    if vectors is not None:
+        found = load_word_vectors(model, kind, data, vectors, train_config.seed)
+    result = fit_model(
         model,
         data,
         train_config,
@@ -111,9 +166,10 @@ def train(
         if command is not None
         else " ".join(shlex.quote(a) for a in ["python", "-m", "semax", *sys.argv[1:]])
     )
-    config = bundle_config(
-        kind, model, data, train_config.to_dict(), data_source, {"command": command}
-    )
+    extra = {"command": command}
+    if vectors is not None:
+        extra["word_vectors"] = {"file": str(word_vectors), "words_found": found}
+    config = bundle_config(kind, model, data, train_config.to_dict(), data_source, extra)
     bundle = Bundle(kind=kind, model=model, data=data, config=config, metrics=metrics)
     bundle.card = model_card(bundle)
     if out_dir:

@@ -79,6 +79,30 @@ def snap(page, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 
+# (first in this file: the server is fresh, so `/model` is this process's very first visit, the
+# case where Streamlit runs the page file on its own before the router has ever run)
+ADDRESSES = [  # (address, text of that page's own content)
+    ("/model", "Model kind"),
+    ("/predictor", "Predicted rating r̂_uv"),
+    ("/attention", "Across reviews"),
+    ("/errors", "Table 3: test error by method (mean ± std over seeds)"),
+    ("/beta", "Saved sweeps"),
+    ("/", "Model kind"),
+]
+
+
+def test_every_page_opens_from_its_own_address(server, page):
+    for address, marker in ADDRESSES:
+        page.goto(f"{server.url}{address}")
+        page.get_by_text(marker, exact=True).first.wait_for()
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Bundled demo", exact=True).wait_for()  # the shared sidebar
+        wait_idle(page)
+        assert page.get_by_text("Page not found", exact=False).count() == 0, address
+        assert not exceptions(page), (address, exceptions(page))
+        assert page.url == f"{server.url}{address}"
+
+
 def test_every_page_in_the_browser(server, page, shots):
     page.goto(server.url)
     page.get_by_text("Model kind", exact=True).first.wait_for()

@@ -54,6 +54,14 @@ def test_model_page(monkeypatch, app_bundle, fake_results):
     assert any("SEMAX Studio model" in m.value for m in at.markdown)  # the model card
 
 
+def test_the_model_page_also_opens_at_its_own_address(monkeypatch, app_bundle, fake_results):
+    at = open_page("errors", monkeypatch, app_bundle, fake_results)
+    at.switch_page("pages/model.py").run()  # the hidden /model entry (the default one is /)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Model"
+    assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(page, monkeypatch, app_bundle, fake_results):
     at = open_page(page, monkeypatch, app_bundle, fake_results)
@@ -205,7 +213,7 @@ def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
 
 
 def test_train_on_an_upload_with_a_size_limit(monkeypatch, app_bundle, fake_results, review_file):
-    from studio.support import MAX_UPLOAD_MB
+    from studio.uploads import MAX_UPLOAD_MB
 
     at = open_page("model", monkeypatch, app_bundle, fake_results)
     big = b" " * int((MAX_UPLOAD_MB + 1) * 2**20)

@@ -146,12 +146,3 @@ def test_word_and_influence_bars():
         {"label": "#2 b", "side": "item", "delta": -0.1},
     ]
     assert [t.name for t in figures.influence_bars(rows).data] == ["user history", "item history"]
-
-
-def test_summarize_mean_std_and_single_seed_std_is_zero():
-    df = pd.DataFrame(
-        {"m": ["a", "a", "b"], "seed": [0, 1, 0], "mae": [1.0, 3.0, 2.0], "rmse": [1.0, 1.0, 1.0]}
-    )
-    s = figures.summarize(df, ["m"]).set_index("m")
-    assert s.loc["a", "mae_mean"] == 2.0 and s.loc["a", "mae_std"] == pytest.approx(np.sqrt(2))
-    assert s.loc["b", "mae_std"] == 0.0 and s.loc["b", "n_seeds"] == 1

@@ -11,7 +11,8 @@ from semax.cli import main
 from semax.data.dataset import DataConfig, prepare
 from semax.data.prepared import is_prepared, load_prepared, prepare_to_disk, read_texts
 from semax.data.readers import read_reviews
-from tests.helpers import tiny_frame, write_amazon
+from semax.errors import DataError
+from tests.helpers import amazon_review, tiny_frame, write_amazon, write_lines, write_text
 
 ARRAYS = (
     "user",
@@ -99,6 +100,7 @@ def test_train_on_a_prepared_folder_equals_training_on_the_file(tmp_path, capsys
     for name, source, extra in (("file", data, flags), ("from_prepared", prepared, [])):
         out = tmp_path / name
         argv = ["train", "--data", str(source), "--out", str(out), "--epochs", "1", "--dim", "8"]
+        argv.append("--no-refit")  # a prepared folder cannot be re-tokenized for a refit
         assert main([*argv, *extra, "--json"]) == 0
         runs[name] = json.loads(capsys.readouterr().out)
     assert runs["from_prepared"]["rmse"] == pytest.approx(runs["file"]["rmse"], abs=1e-9)
@@ -146,3 +148,60 @@ def test_histories_built_a_share_of_the_entities_at_a_time_are_the_same():
     assert all(
         np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(whole, parts, strict=True)
     )
+
+
+def _failure(call) -> tuple[type, str] | None:
+    try:
+        call()
+    except (DataError, ValueError) as exc:
+        return type(exc), str(exc)
+    return None
+
+
+GOOD_LINE = amazon_review("G")
+# (case, file lines or CSV text or None for a missing file, keyword arguments)
+REFUSED = [
+    ("unknown column_map key", [GOOD_LINE], {"column_map": {"stars": "x"}}),
+    ("column_map to an absent key", [GOOD_LINE], {"column_map": {"rating": "stars"}}),
+    ("unknown format", [GOOD_LINE], {"format": "xml"}),
+    ("bad on_bad_lines", [GOOD_LINE], {"on_bad_lines": "maybe"}),
+    ("bad record", [GOOD_LINE, amazon_review("U2", rating=7)], {}),
+    ("malformed line", [GOOD_LINE, '{"reviewerID": '], {}),
+    ("no valid record", ["{bad", amazon_review(rating=0)], {"on_bad_lines": "skip"}),
+    ("JSON array", ["[1, 2]"], {}),
+    ("empty file", [], {}),
+    ("missing file", None, {}),
+    ("CSV without a rating column", "user_id,business_id,text,date\nu,b,t,2012-01-01\n", {}),
+]
+
+
+@pytest.mark.parametrize(("case", "content", "kwargs"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_prepare_refuses_bad_input_exactly_as_read_reviews_does(tmp_path, case, content, kwargs):
+    path = tmp_path / ("r.csv" if isinstance(content, str) else "r.json")
+    if isinstance(content, str):
+        write_text(path, content)
+    elif content is not None:
+        write_lines(path, content)
+    expected = _failure(lambda: read_reviews(path, **kwargs))
+    assert expected is not None, case
+    out = tmp_path / "out"
+    assert (
+        _failure(lambda: prepare_to_disk(path, out, DataConfig(max_words=8), **kwargs)) == expected
+    )
+    assert not is_prepared(out)
+
+
+def test_prepare_skips_and_counts_bad_records_as_read_reviews_does(tmp_path):
+    lines = [amazon_review(f"U{i}", f"I{i % 4}", 1 + i % 5, f"text {i}", 10 + i) for i in range(30)]
+    lines[5:5] = ["{not json", amazon_review("X", rating=9), amazon_review(None), lines[2]]
+    path = write_lines(tmp_path / "r.json", lines)
+    df, report = read_reviews(path, on_bad_lines="skip")
+    summary = prepare_to_disk(path, tmp_path / "out", DataConfig(max_words=8), on_bad_lines="skip")
+    assert (summary["rows_read"], summary["n"]) == (report.rows_read, report.rows_kept) == (34, 30)
+    assert summary["dropped"] == report.dropped
+    assert set(report.dropped) == {
+        "malformed json",
+        "rating out of range",
+        "missing user",
+        "duplicate",
+    }

@@ -12,12 +12,13 @@ from semax.models import registry, text_cnn
 from semax.synthetic.generator import generate
 from semax.training import pipeline
 from semax.training.batching import make_batch
-from semax.training.loop import TrainConfig, batch_builder, fit, predict_rows, rmse
+from semax.training.loop import TrainConfig, batch_builder, predict_rows, rmse
 
-KINDS = ["bias", "ncf", "deepconn", "transnets", "transnets-ext"]
+KINDS = ["bias", "mf", "ncf", "deepconn", "transnets", "transnets-ext"]
 TEXT = dict(d_word=16, filters=32, latent=8, fm_factors=4, dropout=0.1)
 SMALL = {
     "bias": {},
+    "mf": dict(factors=8),
     "ncf": dict(factors=8, mlp_layers="16,8"),
     "deepconn": TEXT,
     "transnets": TEXT,
@@ -26,7 +27,8 @@ SMALL = {
 # Text models need a few epochs before the CNN finds the sentiment words; TransNets' source
 # network learns only once its target network has (it mimics it).
 TRAIN = {
-    "bias": TrainConfig(epochs=4, lr=0.05, batch_size=64, patience=4),
+    "bias": TrainConfig(),  # solved in closed form: no epochs
+    "mf": TrainConfig(epochs=6, lr=0.01, batch_size=64, patience=6),
     "ncf": TrainConfig(epochs=4, lr=0.01, batch_size=64, patience=4),
     "deepconn": TrainConfig(epochs=5, lr=0.01, batch_size=64, patience=5),
     "transnets": TrainConfig(epochs=7, lr=0.01, batch_size=64, patience=7),
@@ -64,7 +66,7 @@ def fitted(synth):
     def get(kind):
         if kind not in _FITTED:
             model = build(kind, synth)
-            fit(model, synth, TRAIN[kind], progress=False)
+            pipeline.fit_model(model, synth, TRAIN[kind], progress=False)
             _FITTED[kind] = model
         return _FITTED[kind]
 

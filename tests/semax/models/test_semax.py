@@ -103,3 +103,19 @@ def test_no_text_ablation_has_no_text_modules(tiny_data):
     assert not hasattr(model, "review_encoder")
     out = model(make_batch(tiny_data, tiny_data.fit_rows[:4]))
     assert out.r_uv.shape == (4,)
+
+
+def test_semax_on_a_fixed_base_with_silent_networks_predicts_what_bias_predicts(tiny_data):
+    from semax.models import registry
+    from semax.models.bias import apply_base
+    from semax.training.loop import predict_rows
+
+    bias = registry.build("bias", registry.config_for("bias", tiny_data))
+    bias.fit_closed_form(tiny_data)
+    model = registry.build("semax", registry.config_for("semax", tiny_data, base="fixed"))
+    apply_base(model, tiny_data)
+    assert not model.out.weight.any()  # Eq. 16's w starts at zero on a closed-form base
+    rows = tiny_data.test_rows
+    np.testing.assert_allclose(
+        predict_rows(model, tiny_data, rows), predict_rows(bias, tiny_data, rows), atol=1e-6
+    )

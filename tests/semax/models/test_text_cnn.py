@@ -8,7 +8,6 @@ import torch
 import torch.nn as nn
 
 from semax.models import registry
-from semax.models.bias import BiasConfig, BiasModel
 from semax.models.ncf import NCFConfig
 from semax.models.text_cnn import FM, ReviewCNN, masked_max
 from semax.training.batching import make_batch
@@ -94,14 +93,3 @@ def test_ncf_layers_parse_and_survive_a_config_round_trip(tiny_data):
     model = registry.build("ncf", cfg)
     batch = make_batch(tiny_data, np.arange(10), target_text=False)
     assert model.predict(batch).shape == (10,)
-
-
-def test_bias_penalty_is_scaled_by_reg(tiny_data):
-    model = BiasModel(
-        BiasConfig(n_users=len(tiny_data.users), n_items=len(tiny_data.items), reg=3.0)
-    )
-    nn.init.constant_(model.user_bias.weight, 1.0)
-    nn.init.constant_(model.item_bias.weight, 2.0)
-    batch = make_batch(tiny_data, np.arange(8), target_text=False)
-    assert model.id_penalty(batch).item() == pytest.approx(3.0 * (1.0 + 4.0))
-    assert model.predict(batch).tolist() == pytest.approx([3.0] * 8)

@@ -1,4 +1,5 @@
-"""The synthetic corpus: deterministic, Amazon-shaped, and carrying the signal it claims."""
+"""The synthetic corpus as `generate` and `write_corpus` give it: deterministic, Amazon-shaped,
+and its text carrying the signal it claims (the words in test_words, the world in test_world)."""
 
 from __future__ import annotations
 
@@ -84,17 +85,10 @@ def test_frame_matches_the_written_file(tmp_path):
     assert raw["unixReviewTime"].tolist() == df["time"].tolist()
 
 
-def test_world_matches_the_frame():
-    df, _ = syn.generate(800, seed=3)
-    world = syn.build_world(800, seed=3)
-    assert np.array_equal(world.rating, df["rating"].to_numpy())
-    assert len(np.unique(world.user)) == df["user"].nunique()
-
-
 # ----------------------------------------------------------------------------- shape
 
 
-def test_counts_columns_and_ids(corpus):
+def test_frame_is_5_core_with_canonical_columns_and_amazon_ids(corpus):
     df, truth = corpus
     assert list(df.columns) == ["user", "item", "rating", "text", "time"]
     assert len(df) == truth.n_reviews == 5000
@@ -140,22 +134,6 @@ def test_timestamps_are_days_over_five_years_interleaved(corpus):
 # ----------------------------------------------------------------------------- words
 
 
-def test_vocabulary_lists_are_disjoint_and_tokenize_whole():
-    lists = [
-        syn.FILLER_WORDS,
-        syn.PHRASING_WORDS,
-        *syn.SENTIMENT_WORDS.values(),
-        *syn.ASPECT_WORDS.values(),
-    ]
-    flat = [w for ws in lists for w in ws]
-    assert len(flat) == len(set(flat))
-    for w in flat:
-        assert tokenize(w) == [w]
-        assert tokenize(w.capitalize() + ".,") == [w]
-    assert len(syn.FILLER_WORDS) >= 300
-    assert tuple(sorted({w for ws in lists[2:] for w in ws})) == syn.SIGNAL_WORDS
-
-
 def test_every_word_is_frequent_in_5k(corpus, tokens):
     _, truth = corpus
     counts = Counter(w for t in tokens for w in t)
@@ -165,7 +143,7 @@ def test_every_word_is_frequent_in_5k(corpus, tokens):
     assert set(counts) <= known
 
 
-def test_signal_share_of_tokens(corpus, tokens):
+def test_signal_words_are_about_15_percent_of_tokens(corpus, tokens):
     _, truth = corpus
     signal = set(truth.signal_words)
     share = sum(w in signal for t in tokens for w in t) / sum(map(len, tokens))
@@ -231,59 +209,10 @@ def test_prepare_keeps_the_signal_words(corpus):
     assert len(data) == 5000
 
 
-# ----------------------------------------------------------------------------- latent world
+# ----------------------------------------------------------------------------- files
 
 
-def test_tastes_drift_and_the_ratings_follow():
-    world = syn.build_world(20000, seed=0)
-    moved = np.abs(world.taste_end - world.taste_start).sum(axis=1)
-    assert np.median(moved) > 0.3
-    start = np.einsum("nk,nk->n", world.taste_start[world.user], world.quality[world.item])
-    end = np.einsum("nk,nk->n", world.taste_end[world.user], world.quality[world.item])
-    early, late = world.position < 0.3, world.position > 0.7
-    assert early.sum() > 3000 and late.sum() > 3000
-
-    def corr(a, b):
-        return float(np.corrcoef(a, b)[0, 1])
-
-    r = world.rating.astype(float)
-    # Early ratings follow the start taste, late ones the end taste.
-    assert corr(r[early], start[early]) > corr(r[early], end[early]) + 0.03
-    assert corr(r[late], end[late]) > corr(r[late], start[late]) + 0.03
-
-
-# ----------------------------------------------------------------------------- files and truth
-
-
-def test_truth_file_round_trips_and_is_small(tmp_path):
-    truth = syn.write_corpus(tmp_path / "corpus.json.gz", n_reviews=1000, seed=0)
-    assert truth.path == str(tmp_path / "corpus.truth.json")
-    assert os.path.getsize(truth.path) < 100_000
-    assert syn.load_truth(truth.path) == truth
-    assert syn.load_truth(tmp_path / "corpus.json.gz") == truth
-    d = json.loads(Path(truth.path).read_text())
-    for key in (
-        "seed",
-        "n_reviews",
-        "sentiment_words",
-        "aspect_words",
-        "signal_words",
-        "filler_words",
-        "phrasing_words",
-    ):
-        assert key in d
-    assert sorted(d["sentiment_words"]) == ["1", "2", "3", "4", "5"]
-    assert d["signal_words"] == sorted(d["signal_words"])
-
-
-def test_truth_path_naming():
-    assert syn.truth_path("d/corpus.json.gz").name == "corpus.truth.json"
-    assert syn.truth_path("x.jsonl").name == "x.truth.json"
-    assert syn.truth_path("x.json").name == "x.truth.json"
-    assert syn.truth_path("data").name == "data.truth.json"
-
-
-def test_amazon_fields(tmp_path):
+def test_written_lines_carry_the_amazon_2014_fields(tmp_path):
     path = tmp_path / "c.json.gz"
     syn.write_corpus(path, n_reviews=1000, seed=9)
     with gzip.open(path, "rt") as f:
@@ -319,7 +248,7 @@ def test_unwritable_path_is_a_data_error(tmp_path):
         syn.write_corpus(tmp_path / "file" / "x.json.gz", n_reviews=1000)
 
 
-def test_read_reviews_round_trip(tmp_path):
+def test_read_reviews_reads_back_the_generated_frame(tmp_path):
     readers = pytest.importorskip("semax.data.readers")
     path = tmp_path / "corpus.json.gz"
     syn.write_corpus(path, n_reviews=1500, seed=2)

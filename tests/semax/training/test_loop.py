@@ -119,3 +119,23 @@ def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data
     refit_rows = [r for r in result.history if np.isnan(r["valid_rmse"])]
     assert len(refit_rows) == chosen
     assert bundle.metrics["n"] == len(tiny_data.test_rows)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_training_runs_on_the_configured_threads_and_restores_them(tiny_data, threads):
+    outside = torch.get_num_threads()
+    torch.set_num_threads(3 - threads)  # anything but the configured count
+    try:
+        seen = []
+        cfg = TrainConfig(epochs=1, batch_size=64, threads=threads, device="cpu")
+        fit(
+            small_model(tiny_data),
+            tiny_data,
+            cfg,
+            progress=False,
+            callback=lambda event: seen.append(torch.get_num_threads()) and None,
+        )
+        assert seen and set(seen) == {threads}
+        assert torch.get_num_threads() == 3 - threads
+    finally:
+        torch.set_num_threads(outside)

@@ -1,0 +1,75 @@
+"""Validation-split study behind the README's defaults: train each setting on the fitting split
+and score it on the validation split only (the test split is never read). One JSON line per run.
+
+    python scripts/validation_study.py --data FILE --kind semax --seeds 2 \
+        --settings '[{"base": "learned"}, {"base": "fixed"}]' [--train '{"lr": 1e-3}']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from semax.data import DataConfig, prepare
+from semax.data.readers import read_reviews
+from semax.data.word_vectors import train_word_vectors
+from semax.training import TrainConfig, pipeline
+from semax.training.loop import predict_rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True)
+    p.add_argument("--kind", default="semax")
+    p.add_argument("--settings", default="[{}]", help="JSON list of model-override dicts")
+    p.add_argument("--train", default="{}", help="JSON dict of TrainConfig overrides (all runs)")
+    p.add_argument("--seeds", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    df, _ = read_reviews(args.data)
+    data = prepare(df, DataConfig())
+    valid = data.valid_rows
+    for setting in json.loads(args.settings):
+        model, train = dict(setting), json.loads(args.train)
+        for key in [k for k in model if k.startswith("train.")]:
+            train[key[6:]] = model.pop(key)
+        vectors = model.pop(
+            "word_vectors", None
+        )  # a file, or "fit": skip-gram on the fitting split
+        if vectors == "fit":
+            vectors = f"{tempfile.mkdtemp()}/fit-vectors.txt"
+            train_word_vectors(data, vectors, dim=model.get("d_word", 32))
+        for seed in range(args.seeds):
+            start = time.perf_counter()
+            bundle, result = pipeline.train(
+                data,
+                args.kind,
+                model,
+                TrainConfig(seed=seed, **train),
+                progress=False,
+                command="",
+                word_vectors=vectors,
+            )
+            err = predict_rows(bundle.model, data, valid) - data.rating[valid]
+            row = {
+                "data": args.data.rsplit("/", 1)[-1],
+                "kind": args.kind,
+                "setting": setting,
+                "train": train,
+                "seed": seed,
+                "valid_rmse": float(np.sqrt(np.mean(err.astype(np.float64) ** 2))),
+                "valid_mae": float(np.mean(np.abs(err))),
+                "best_epoch": result.best_epoch,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

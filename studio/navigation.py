@@ -1,0 +1,87 @@
+"""Which page opens at which address, and running a page inside the router.
+
+`streamlit_app.py` builds `st.navigation(pages())`: every page has an explicit `url_path`, so
+`/model`, `/predictor`, `/attention`, `/errors` and `/beta` each open their page. The default
+page is served at `/` and Streamlit gives it the URL path "" (so `/<its url_path>` alone would
+be "Page not found"); the Model page is therefore registered twice: as the default at `/`
+(shown in the navigation) and, hidden, at `/model`.
+"""
+
+from __future__ import annotations
+
+import runpy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+REPO = Path(__file__).resolve().parents[1]
+ROUTER = REPO / "streamlit_app.py"
+
+
+@dataclass(frozen=True)
+class Route:
+    section: str
+    title: str
+    url_path: str
+    icon: str
+
+    @property
+    def script(self) -> Path:
+        """The page file."""
+        return REPO / "pages" / f"{self.url_path}.py"
+
+
+ROUTES = (
+    Route("Model", "Model", "model", ":material/model_training:"),
+    Route("Explore", "Predictor", "predictor", ":material/online_prediction:"),
+    Route("Explore", "Attention", "attention", ":material/visibility:"),
+    Route("Results", "Errors", "errors", ":material/bar_chart:"),
+    Route("Results", "β sensitivity", "beta", ":material/tune:"),
+)
+DEFAULT = ROUTES[0]
+HOME = "home"  # the default page's own url_path: unused (it is served at /), but must be unique
+
+
+def pages() -> dict[str, list[st.Page]]:
+    """The sections of `st.navigation`: the default page at `/`, then every page at its own
+    address (the default's one hidden, so the navigation lists each page once)."""
+    out: dict[str, list[st.Page]] = {}
+    for route in ROUTES:
+        section = out.setdefault(route.section, [])
+        if route == DEFAULT:
+            section.append(_page(route, url_path=HOME, default=True))
+        section.append(_page(route, visibility="hidden" if route == DEFAULT else "visible"))
+    return out
+
+
+def _page(route: Route, **kw) -> st.Page:
+    kw.setdefault("url_path", route.url_path)
+    return st.Page(route.script, title=route.title, icon=route.icon, **kw)
+
+
+_ROUTE = threading.local()  # set while the router runs the chosen page (per script thread)
+
+
+@contextmanager
+def routing() -> Iterator[None]:
+    """Wrap `page.run()` in the router: pages then know they run under st.navigation."""
+    _ROUTE.active = True
+    try:
+        yield
+    finally:
+        _ROUTE.active = False
+
+
+def ensure_routed() -> None:
+    """Called first by every page. Streamlit runs a file of a `pages/` folder on its own (its
+    legacy multipage mode) when a fresh server's first visit opens a page URL directly, and its
+    test harness does so on reruns; then run the router instead (which switches Streamlit to
+    st.navigation for good and runs this page inside it, with the shared sidebar) and stop."""
+    if getattr(_ROUTE, "active", False):
+        return
+    runpy.run_path(str(ROUTER), run_name="__main__")
+    st.stop()

@@ -1,0 +1,73 @@
+"""The sidebar every page shares: where the current model comes from (the bundled demo, a run
+folder, a Hub repo, or a model trained in this session), and a one-line summary of it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from semax.errors import SemaxError
+from studio import jobs, state
+from studio.bundles import score
+from studio.state import DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCES, Current
+
+
+def _load(source: str, revision: str | None = None) -> Current | None:
+    try:
+        return state.load_model(source, revision or None, state.stamp(source))
+    except SemaxError as exc:
+        st.error(str(exc))
+    return None
+
+
+def _demo() -> Current | None:
+    source = state.demo_source()
+    if Path(source).exists() or "SEMAX_STUDIO_MODEL" in os.environ:
+        return _load(source)
+    st.warning(
+        f"The bundled demo model is not built yet ({state.DEMO.relative_to(state.REPO)}). "
+        "Choose another source, or train a small model now."
+    )
+    return None
+
+
+def _folder() -> Current | None:
+    folder = st.text_input("Run folder", key="studio.run_folder", placeholder="runs/my-model")
+    return _load(folder.strip()) if folder.strip() else None
+
+
+def _hub() -> Current | None:
+    repo = st.text_input("Hub repo id", key="studio.repo_id", placeholder="owner/name")
+    rev = st.text_input("Revision (optional)", key="studio.revision", placeholder="main")
+    return _load(repo.strip(), rev.strip() or None) if repo.strip() else None
+
+
+def _trained() -> Current | None:
+    current = st.session_state.get(state.TRAINED_KEY)
+    if current is None:
+        st.info("No model trained in this session yet.")
+        st.page_link("pages/model.py", label="Train one on the Model page", icon="🛠️")
+    return current
+
+
+CHOOSERS = {DEMO_SOURCE: _demo, FOLDER_SOURCE: _folder, HUB_SOURCE: _hub}
+
+
+def sidebar() -> Current | None:
+    """The model source chooser shown on every page; stores and returns the current model."""
+    jobs.adopt_finished_training()
+    if state.PENDING_KEY in st.session_state:
+        st.session_state[state.SOURCE_KEY] = st.session_state.pop(state.PENDING_KEY)
+    with st.sidebar:
+        st.markdown("### Model")
+        kind = st.radio("Model source", SOURCES, key=state.SOURCE_KEY)
+        current = CHOOSERS.get(kind, _trained)()
+        if current is not None:
+            st.caption(
+                f"**{current.bundle.kind}** · {len(current.data):,} reviews · "
+                f"test RMSE {score(current.bundle.metrics, 'rmse')}"
+            )
+    st.session_state[state.CURRENT_KEY] = current
+    return current
