@@ -102,7 +102,8 @@ def small_semax(data, seed: int = 0, **overrides):
     from semax.models.semax import SEMAX
 
     torch.manual_seed(seed)
-    return SEMAX(config_for("semax", data, **{**SMALL_DIMS, **overrides}))
+    # a learned base: on a closed-form one an untrained SEMAX (w = 0) predicts the base alone
+    return SEMAX(config_for("semax", data, **{**SMALL_DIMS, "base": "learned", **overrides}))
 
 
 XSS_TEXT = (

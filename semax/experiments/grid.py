@@ -27,13 +27,24 @@ from semax.training import pipeline
 from semax.training.batching import make_batch
 from semax.training.loop import TrainConfig
 
-METHODS = ("bias", "ncf", "deepconn", "transnets", "transnets-ext", "semax-notext", "sema", "semax")
+METHODS = (
+    "bias",
+    "mf",
+    "ncf",
+    "deepconn",
+    "transnets",
+    "transnets-ext",
+    "semax-notext",
+    "sema",
+    "semax",
+)
 BETAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 ABLATIONS = ("mean-pooling", "lambda-0", "masked-text", "leaked-target")
 
 # Small validation grids (seed 0). Keys are model hyperparameters, or "lr" / "l2_ids" for training.
 TUNING: dict[str, dict[str, list]] = {
-    "bias": {"l2_ids": [1e-3, 1e-2, 1e-1]},
+    # bias: none here; it chooses its lams on validation itself (closed form, a 14 x 14 grid)
+    "mf": {"factors": [16, 64], "l2_ids": [1e-3, 1e-2, 1e-1], "lr": [1e-3, 3e-3]},
     "ncf": {"l2_ids": [1e-3, 1e-2]},
     "deepconn": {"lr": [1e-3, 3e-3]},
     "transnets": {"lr": [1e-3, 3e-3]},
@@ -154,7 +165,7 @@ class Grid:
         dataset: str,
         base: TrainConfig | None = None,
         model_defaults: dict | None = None,
-        refit: bool = False,
+        refit: bool = True,
     ):
         self.data, self.out, self.dataset = data, Path(out), dataset
         self.refit = refit  # retrain on fit + validation for the chosen epochs (not in tuning)
@@ -174,15 +185,10 @@ class Grid:
             return json.loads(self.record_path(run).read_text())
         cfg = TrainConfig(**{**self.base.to_dict(), **run.train, "seed": run.seed})
         overrides = {**self.model_defaults, **run.model}
-        from semax.models import registry
 
-        model_cfg = registry.config_for(run.method, self.data, **overrides)
-        batcher = (
-            ablation_batcher(run.variant, self.data, registry.build(run.method, model_cfg))
-            if run.stage == "ablation"
-            else None
-        )
-        refit = self.refit and run.stage != "tune" and batcher is None
+        def batcher_for(data, model):
+            return ablation_batcher(run.variant, data, model) if run.stage == "ablation" else None
+
         _bundle, result = pipeline.train(
             self.data,
             run.method,
@@ -190,8 +196,8 @@ class Grid:
             cfg,
             progress=False,
             command="",
-            batcher=batcher,
-            refit=refit,
+            batcher_for=batcher_for,
+            refit=self.refit and run.stage != "tune",
         )
         metrics = _bundle.metrics
         record = {

@@ -64,7 +64,7 @@ class SemaxConfig:
         True  # one review LSTM for both tasks (the paper shares only X; validation)
     )
     base: str = field(
-        default="learned",
+        default="fixed",
         metadata={
             "help": "mu + b_u + b_v: learned, or the closed-form bias solve kept fixed or as the start",
             "choices": BASES,

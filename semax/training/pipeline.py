@@ -82,7 +82,7 @@ def train(
     callback=None,
     progress: bool = True,
     command: str | None = None,
-    batcher=None,
+    batcher_for=None,
     refit: bool = False,
     word_vectors: str | Path | None = None,
 ) -> tuple[Bundle, TrainResult]:
@@ -93,10 +93,9 @@ def train(
     validation split as usual, then a fresh model is trained on the whole training part (fit +
     validation) with those choices; the test split is the same. Closed-form models (`bias`) are
     solved, not trained: `fit_closed_form` instead of the loop. `word_vectors` (a word2vec or
-    GloVe file) initialises the word embeddings of a text model; its size sets `d_word`."""
+    GloVe file) initialises the word embeddings of a text model; its size sets `d_word`.
+    `batcher_for(data, model)` gives custom batches (the grid's data ablations) on each data."""
     if refit:
-        if batcher is not None:
-            raise ValueError("refit rebuilds the data, so it takes no custom batcher")
         if "text" not in data.reviews:
             raise SemaxError(
                 "--refit re-tokenizes the reviews: give the review file, not a prepared folder"
@@ -108,6 +107,7 @@ def train(
             model_overrides,
             train_config,
             out_dir=out_dir,  # its checkpoint makes the selection run resumable
+            batcher_for=batcher_for,
             resume=resume,
             progress=progress,
             command="",
@@ -128,6 +128,7 @@ def train(
             callback,
             progress,
             command,
+            batcher_for=batcher_for,
             word_vectors=word_vectors,
         )
         result.history = chosen.history + result.history
@@ -144,6 +145,7 @@ def train(
     model = registry.build(kind, cfg)
     if vectors is not None:
         found = load_word_vectors(model, kind, data, vectors, train_config.seed)
+    batcher = batcher_for(data, model) if batcher_for else None
     result = fit_model(
         model,
         data,

@@ -121,7 +121,7 @@ def test_every_page_in_the_browser(server, page, shots):
     assert second != first  # the rating shown follows the typed review
     wait_idle(page)
     assert text_of(page, "before ") != moved_first
-    assert page.locator(".semax-word").count() >= 5  # coloured words
+    page.locator(".semax-word").nth(4).wait_for()  # coloured words (at least five)
     snap(page, shots, "predictor")
 
     choose(page, "User —", "brand-new-user")  # typed: a cold-start user
@@ -182,8 +182,12 @@ def test_train_a_small_model_in_the_browser(server, page, shots, tmp_path):
     box.press("Enter")
     wait_idle(page)
     page.get_by_test_id("stButton").filter(has_text="Train").first.click()
-    page.get_by_test_id("stProgress").wait_for()  # the live panel, polled by a fragment
-    page.locator(".st-key-train-live-loss .js-plotly-plot").wait_for()
+    # the live panel (polled by a fragment), or its final state when training beat the poll
+    finished = page.get_by_text("Finished in", exact=False)
+    page.get_by_test_id("stProgress").or_(finished).first.wait_for()
+    page.locator(".st-key-train-live-loss .js-plotly-plot").or_(
+        page.locator(".st-key-train-final-loss .js-plotly-plot")
+    ).first.wait_for()
     page.screenshot(path=str(shots / "training.png"))
     page.get_by_text("Finished in", exact=False).wait_for(timeout=300_000)
     wait_idle(page)
