@@ -294,3 +294,35 @@ def influence_bars(
     return _layout(
         fig, title, "r̂_uv with the review − without it", "", height=max(220, 60 + 22 * len(df))
     )
+
+
+def error_scatter(
+    rows: pd.DataFrame, name_a: str = "A", name_b: str = "B", title: str | None = None
+) -> go.Figure:
+    """A's error against B's per test rating (rows with `err_a`, `err_b` = prediction − rating,
+    and `review`, `rating`): points off the diagonal are ratings where they disagree."""
+    lim = float(np.nanmax(np.abs(rows[["err_a", "err_b"]].to_numpy()), initial=1.0))
+    fig = go.Figure(
+        go.Scattergl(
+            x=rows["err_b"],
+            y=rows["err_a"],
+            mode="markers",
+            marker={"size": 5, "opacity": 0.5, "color": rows["rating"], "colorscale": "RdYlGn"},
+            customdata=np.c_[rows["review"], rows["rating"]],
+            name="test ratings",
+            hovertemplate="review #%{customdata[0]} (★%{customdata[1]})<br>"
+            + f"{html.escape(name_b)} error %{{x:+.3f}}<br>{html.escape(name_a)} error %{{y:+.3f}}"
+            + "<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[-lim, lim], y=[-lim, lim], mode="lines", name="same error", line={"dash": "dot"}
+        )
+    )
+    return _layout(
+        fig,
+        title or f"Error per test rating: {name_a} against {name_b}",
+        f"{name_b}: prediction − rating",
+        f"{name_a}: prediction − rating",
+    )

@@ -31,6 +31,9 @@ class Batch:
     item_history_len: torch.Tensor  # (B,) int64
     target_tokens: torch.Tensor | None = None  # (B, L) the rating's own review (related task)
     target_lengths: torch.Tensor | None = None  # (B,)
+    target_index: torch.Tensor | None = (
+        None  # (B,) rows of review_tokens: the own reviews (one pass)
+    )
     trim_reviews: bool = True  # False: run every review over all L steps (the naive reference)
 
     def to(self, device: torch.device | str) -> Batch:
@@ -61,7 +64,8 @@ class RatingModel(Protocol):
 
     @property
     def batch_spec(self) -> dict:
-        """Which inputs the batches need: {"histories": bool, "target_text": bool}."""
+        """Which inputs the batches need: {"histories": bool, "target_text": bool, and optionally
+        "one_pass": bool (the own reviews join the batch's unique reviews, `target_index`)}."""
         ...
 
     def training_loss(self, batch: Batch) -> tuple[torch.Tensor, dict]:

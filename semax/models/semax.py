@@ -92,29 +92,36 @@ def last_state(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 
 def run_lstm(
-    lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, n_buckets: int = 4
-) -> torch.Tensor:
-    """Last states of a dense (not packed) LSTM over right-padded x (N, T, D) -> (N, D3).
+    lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, n_buckets: int = 4, states: bool = False
+):
+    """Last states of a dense (not packed) LSTM over right-padded x (N, T, D) -> (N, D3); with
+    `states`, also every step's state (N, T, D3), zero past each bucket's longest row.
 
     Rows are bucketed by length so short sequences do not pay for the longest one; right padding
     never changes the state at a real step, so the result is exact. `n_buckets=0` runs all rows
     over all T steps."""
-    n = x.size(0)
+    n, t = x.size(0), x.size(1)
     if n_buckets == 0:
-        states, _ = lstm(x)  # (N, T, D3)
-        return last_state(states, lengths)
-    out = None  # allocated with the LSTM's output dtype (bf16 under autocast)
+        every, _ = lstm(x)  # (N, T, D3)
+        return (last_state(every, lengths), every) if states else last_state(every, lengths)
+    out = every = None  # allocated with the LSTM's output dtype (bf16 under autocast)
     order = torch.argsort(lengths)
     for chunk in torch.tensor_split(order, max(min(n_buckets, n), 1)):
         steps = int(lengths[chunk].max()) if len(chunk) else 0
         if steps == 0:
             continue
-        states, _ = lstm(x[chunk, :steps])  # (n_b, steps, D3)
-        last = last_state(states, lengths[chunk])
+        h, _ = lstm(x[chunk, :steps])  # (n_b, steps, D3)
+        last = last_state(h, lengths[chunk])
         if out is None:
             out = last.new_zeros(n, lstm.hidden_size)
+            every = last.new_zeros(n, t, lstm.hidden_size) if states else None
         out[chunk] = last
-    return out if out is not None else x.new_zeros(n, lstm.hidden_size)
+        if states:
+            every[chunk, :steps] = h
+    if out is None:
+        out = x.new_zeros(n, lstm.hidden_size)
+        every = x.new_zeros(n, t, lstm.hidden_size) if states else None
+    return (out, every) if states else out
 
 
 class ReviewEncoder(nn.Module):
@@ -124,8 +131,9 @@ class ReviewEncoder(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(cfg.d_word, cfg.d_text, batch_first=True)  # Eq. 1-6
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor, trim: bool = True) -> torch.Tensor:
-        return run_lstm(self.lstm, x, lengths, n_buckets=4 if trim else 0)  # (R, D3)  Eq. 12
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, trim: bool = True, states=False):
+        """y (R, D3), Eq. 12; with `states` also h_1..h_L (R, L, D3), Eq. 1-6."""
+        return run_lstm(self.lstm, x, lengths, n_buckets=4 if trim else 0, states=states)
 
     def states(self, x: torch.Tensor) -> torch.Tensor:
         h, _ = self.lstm(x)  # (B, L, D3)  h_1..h_L, Eq. 1-6
@@ -265,7 +273,11 @@ class SEMAX(nn.Module):
 
     @property
     def batch_spec(self) -> dict:
-        return {"histories": self.cfg.use_text, "target_text": self.cfg.related_task}
+        return {
+            "histories": self.cfg.use_text,
+            "target_text": self.cfg.related_task,
+            "one_pass": self.cfg.related_task and self.cfg.share_encoder,
+        }
 
     def training_loss(self, batch: Batch) -> tuple[torch.Tensor, dict]:
         return semax_loss(self(batch), batch.rating, self.cfg.beta, self.cfg.lam)
@@ -281,11 +293,16 @@ class SEMAX(nn.Module):
 
     def forward(self, batch: Batch, related: bool | None = None) -> Output:
         u, v = self.factors(batch.user, batch.item)
-        h_u = h_v = None
+        run_related = (
+            self.cfg.related_task if related is None else related and self.cfg.related_task
+        )
+        # One encoder pass: the targets are rows of the batch's reviews (shared encoder only).
+        one_pass = run_related and batch.target_index is not None
+        h_u = h_v = states = None
         if self.cfg.use_text:
-            y = self.encode_reviews(
-                batch.review_tokens, batch.review_lengths, batch.trim_reviews
-            )  # (R, D3)
+            x = self.drop(self.word_emb(batch.review_tokens))  # (R, L, D2)
+            encoded = self.review_encoder(x, batch.review_lengths, batch.trim_reviews, one_pass)
+            y, states = encoded if one_pass else (encoded, None)  # (R, D3), (R, L, D3)  Eq. 12
             h_u = self.user_history(
                 y, batch.user_history, batch.user_history_len
             )  # (B, D3)  Eq. 13
@@ -294,10 +311,12 @@ class SEMAX(nn.Module):
             )  # (B, D3)  Eq. 14
         r_uv, z_uv = self.rate(u, v, h_u, h_v, batch.user, batch.item)
         out = Output(r_uv=r_uv, z_uv=z_uv)
-        run_related = (
-            self.cfg.related_task if related is None else related and self.cfg.related_task
-        )
-        if run_related and batch.target_tokens is not None:
+        if one_pass:
+            lengths = batch.review_lengths[batch.target_index]  # (B,)
+            h = states[batch.target_index, : max(int(lengths.max()), 1)]  # (B, L, D3)  Eq. 1-6
+            r_y, out.z_y, out.alpha = self.related(h, lengths, u, v)  # Eq. 7-11
+            out.r_y = r_y + self.mu
+        elif run_related and batch.target_tokens is not None:
             out.r_y, out.z_y, out.alpha = self.relate(
                 batch.target_tokens, batch.target_lengths, u, v
             )

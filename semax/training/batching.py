@@ -37,9 +37,14 @@ def make_batch(
     target_text: bool = True,
     user_history: np.ndarray | None = None,
     item_history: np.ndarray | None = None,
+    one_pass: bool = False,
 ) -> Batch:
     """Model inputs for ratings `rows`. Histories default to the data's own; the ablations pass
-    altered ones (same shape, -1 = empty slot)."""
+    altered ones (same shape, -1 = empty slot). With `one_pass` (and `target_text`) the ratings'
+    own reviews join the unique review list and `target_index` points at them, so one encoder
+    pass serves the histories and the related task; in timeline batches most of them are there
+    already, as earlier ratings' history reviews."""
+    one_pass = one_pass and target_text and encode == "unique"
     batch = assemble(
         data.store,
         data.user[rows],
@@ -47,9 +52,10 @@ def make_batch(
         data.user_history[rows] if user_history is None else user_history,
         data.item_history[rows] if item_history is None else item_history,
         encode,
+        targets=np.asarray(rows) if one_pass else None,
     )
     batch.rating = torch.from_numpy(data.rating[rows])
-    if target_text:
+    if target_text and not one_pass:
         batch.target_tokens, batch.target_lengths = _trimmed(
             data.store.tokens[rows], data.store.lengths[rows]
         )
@@ -63,14 +69,20 @@ def assemble(
     uh: np.ndarray,
     ih: np.ndarray,
     encode: str = "unique",
+    targets: np.ndarray | None = None,
 ) -> Batch:
-    """A batch from model ids and history review ids (-1 = empty slot); rating left at zero."""
+    """A batch from model ids and history review ids (-1 = empty slot); rating left at zero.
+    `targets` (unique encoding): review ids to list too, their rows in `target_index`."""
     B, H = uh.shape
     slots = np.concatenate([uh, ih], axis=1)  # (B, 2H) review ids, -1 empty
+    target_index = None
     if encode == "unique":
-        review_ids, inverse = np.unique(slots[slots >= 0], return_inverse=True)
+        listed = slots[slots >= 0] if targets is None else np.r_[slots[slots >= 0], targets]
+        review_ids, inverse = np.unique(listed, return_inverse=True)
         index = np.full(slots.shape, -1, dtype=np.int64)
-        index[slots >= 0] = inverse
+        index[slots >= 0] = inverse[: int((slots >= 0).sum())]
+        if targets is not None:
+            target_index = torch.from_numpy(inverse[-len(targets) :].astype(np.int64))
     elif encode == "slots":
         review_ids = slots[slots >= 0]
         index = np.full(slots.shape, -1, dtype=np.int64)
@@ -103,6 +115,7 @@ def assemble(
         item_history=index_t[:, H:],
         item_history_len=torch.from_numpy((ih >= 0).sum(1).astype(np.int64)),
         trim_reviews=encode != "padded",
+        target_index=target_index,
     )
 
 

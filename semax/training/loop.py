@@ -136,7 +136,8 @@ def batch_builder(model, data: ReviewData) -> Callable[[np.ndarray, bool], Batch
     spec = model.batch_spec
 
     def build(rows: np.ndarray, training: bool) -> Batch:
-        return make_batch(data, rows, target_text=training and spec.get("target_text", False))
+        target = training and spec.get("target_text", False)
+        return make_batch(data, rows, target_text=target, one_pass=spec.get("one_pass", False))
 
     return build
 
@@ -347,6 +348,7 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                                 "step": step + 1,
                                 "steps": len(batches),
                                 "loss": total / seen,
+                                "ratings_s": rate,
                             }
                         )
                     )

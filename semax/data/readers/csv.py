@@ -7,6 +7,8 @@ are kept as surrogates until the validator flags the field that holds them.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import warnings
 import zlib
@@ -23,11 +25,25 @@ from semax.errors import DataError
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _CSV_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+TABLE_ROWS = 20  # the records after the header that must match it for the file to be a table
+
+
+def is_table(lines: list[bytes], sep: str) -> bool:
+    """Whether the first lines of a file parse as a table: a header of two or more distinct,
+    non-empty names, and each of the next `TABLE_ROWS` records with as many fields (the last
+    one read may be cut, so it is not judged)."""
+    text = b"\n".join(lines).decode("utf-8", "replace")
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if r]
+    names = [h.strip() for h in rows[0]] if rows else []
+    if len(names) < 2 or not all(names) or len(set(names)) < len(names):
+        return False
+    records = rows[1:-1] if len(rows) > 2 else rows[1:]
+    return all(len(r) == len(names) for r in records[:TABLE_ROWS])
 
 
 def blocks(inp: Source, spec: Spec, on_bad: str, report: ReadReport) -> Iterator[pd.DataFrame]:
     """The validated canonical frame of each run of `CSV_CHUNK_ROWS` data rows, in file order."""
-    lines = first_lines(inp, 1)
+    lines = first_lines(inp, TABLE_ROWS + 2)
     if not lines:
         return
     sep = sniff_sep(lines[0])
@@ -41,7 +57,7 @@ def blocks(inp: Source, spec: Spec, on_bad: str, report: ReadReport) -> Iterator
         raise DataError(f"{inp.name} header: malformed CSV: {' '.join(str(exc).split())}") from None
     except (OSError, EOFError, zlib.error):
         raise DataError(f"{inp.name}: truncated or corrupt gzip data") from None
-    chosen = pick_columns(header, spec, inp.name)
+    chosen = pick_columns(header, spec, inp.name, table=is_table(lines, sep))
     names = {canon: (col or canon) for canon, col in chosen.items()}
     row = 0
     # Every column is parsed (not just the used ones) so that a row with too many fields is caught.

@@ -100,8 +100,27 @@ def spec_for(format: str, column_map: dict[str, str] | None = None) -> Spec:
     return spec
 
 
-def pick_columns(header: list[str], spec: Spec, name: str) -> dict[str, str | None]:
-    """CSV and Parquet: canonical -> the header column to read (None: text absent where allowed)."""
+SHOWN_COLUMNS, SHOWN_CHARS = 10, 24  # a message lists at most this many names, this long
+
+
+def column_list(header: list[str]) -> str:
+    """A table's column names for a message: the first `SHOWN_COLUMNS`, each cut to
+    `SHOWN_CHARS` printable characters."""
+
+    def cut(name: str) -> str:
+        name = "".join(c if c.isprintable() else "?" for c in name.strip())
+        return name if len(name) <= SHOWN_CHARS else name[: SHOWN_CHARS - 1] + "…"
+
+    more = ", ..." if len(header) > SHOWN_COLUMNS else ""
+    return ", ".join(cut(h) for h in header[:SHOWN_COLUMNS]) + more
+
+
+def pick_columns(
+    header: list[str], spec: Spec, name: str, table: bool = True
+) -> dict[str, str | None]:
+    """CSV and Parquet: canonical -> the header column to read (None: text absent where allowed).
+    A missing column's message lists the header's names only when the file parses as a `table`
+    (never a line of a file that is not one), cut short."""
     exact = set(header)
     folded = {h.strip().lower(): h for h in reversed(header)}
     chosen: dict[str, str | None] = {}
@@ -113,11 +132,15 @@ def pick_columns(header: list[str], spec: Spec, name: str) -> dict[str, str | No
             if canon == "text" and not spec.text_required:
                 chosen[canon] = None
                 continue
-            shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
             if len(candidates) == 1:
                 wanted = f"missing column '{candidates[0]}' ({canon})"
             else:
                 wanted = f"missing a {canon} column (one of {', '.join(repr(c) for c in candidates)}; pass column_map)"
-            raise DataError(f"{name} header: {wanted}; the columns are: {shown}")
+            found = (
+                f"the columns are: {column_list(header)}"
+                if table
+                else "the first line is not a header of named columns (not a table of reviews?)"
+            )
+            raise DataError(f"{name} header: {wanted}; {found}")
         chosen[canon] = pick
     return chosen

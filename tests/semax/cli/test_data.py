@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from semax.cli import main
-from tests.helpers import REPO  # noqa: E402
+from tests.helpers import REPO, quoted_lines, write_not_reviews  # noqa: E402
 
 
 def review(user="U1", item="I1", rating=5.0, text="fine strings", time=1_393_545_600):
@@ -226,3 +226,11 @@ def test_stats_json_on_yelp(yelp_10k, capsys):
     stats = json.loads(capsys.readouterr().out)
     assert (stats["reviews"], stats["users"], stats["items"]) == (10_000, 6_403, 4_174)
     assert stats["format"] == "yelp-csv"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "yelp-csv", "json", "parquet", None])
+def test_stats_on_a_file_that_is_not_reviews_quotes_none_of_its_lines(tmp_path, capsys, fmt):
+    path = write_not_reviews(tmp_path / "shadow")
+    assert main(["stats", "--data", str(path), *(["--format", fmt] if fmt else [])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("semax stats: error: shadow") and not quoted_lines(err), err

@@ -120,3 +120,34 @@ def test_semax_on_a_fixed_base_with_silent_networks_predicts_what_bias_predicts(
     np.testing.assert_allclose(
         predict_rows(model, tiny_data, rows), predict_rows(bias, tiny_data, rows), atol=1e-6
     )
+
+
+def test_one_encoder_pass_gives_the_two_pass_outputs_and_gradients(tiny_data):
+    """The own reviews joining the batch's unique reviews changes no number (float64, no dropout)."""
+    rows = tiny_data.fit_rows[:48]
+    grads, outs = [], []
+    for one_pass in (False, True):
+        model = small_semax(tiny_data, beta=0.4, dropout=0.0, base="learned").double()
+        batch = make_batch(tiny_data, rows, target_text=True, one_pass=one_pass)
+        assert (batch.target_index is not None) == one_pass
+        out = model(batch)
+        loss, _ = semax_loss(out, batch.rating.double(), beta=0.4, lam=0.1)
+        loss.backward()
+        outs.append(out)
+        grads.append({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None})
+    for name in ("r_uv", "r_y", "z_y", "alpha"):
+        torch.testing.assert_close(
+            getattr(outs[1], name), getattr(outs[0], name), rtol=0, atol=1e-10
+        )
+    assert grads[0].keys() == grads[1].keys()
+    for name, grad in grads[0].items():
+        torch.testing.assert_close(grads[1][name], grad, rtol=0, atol=1e-10, msg=name)
+
+
+def test_one_pass_lists_each_review_once(tiny_data):
+    rows = tiny_data.fit_rows[:64]
+    two = make_batch(tiny_data, rows, target_text=True)
+    one = make_batch(tiny_data, rows, target_text=True, one_pass=True)
+    assert len(one.review_lengths) < len(two.review_lengths) + len(rows)
+    listed = one.review_tokens[one.target_index]
+    torch.testing.assert_close(listed[:, : two.target_tokens.shape[1]], two.target_tokens)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from semax.data.readers import read_reviews
+from semax.data.readers.csv import is_table
 from semax.errors import DataError
 from tests.helpers import YELP_CSV, assert_canonical, write_text
 
@@ -102,3 +103,12 @@ def test_yelp_kaggle_csv_reads_with_the_published_counts(yelp_10k):
     first = pd.Timestamp(df["time"].min(), unit="s")
     last = pd.Timestamp(df["time"].max(), unit="s")
     assert (first.year, first.month, last.year, last.month) == (2005, 4, 2013, 1)
+
+
+def test_is_table_wants_a_named_header_and_records_of_its_width():
+    assert is_table([b"a,b,c", b"1,2,3", b"4,5,6"], ",")
+    assert is_table([b"a,b", b'1,"x, y"', b"2,3", b"cut"], ",")  # the last line may be cut
+    assert not is_table([b"root:x:0:0:root:/root:/bin/bash"], ",")  # one column
+    assert not is_table([b"a,,c", b"1,2,3"], ",")  # an empty name
+    assert not is_table([b"a,a", b"1,2"], ",")  # repeated names
+    assert not is_table([b"x,y", b"1,2,3", b"4,5"], ",")  # records of another width

@@ -7,9 +7,15 @@ import threading
 import pandas as pd
 import pytest
 
-from semax.data.readers import ReadReport, iter_blocks, json_lines, read_reviews
+from semax.data.readers import FORMATS, ReadReport, iter_blocks, json_lines, read_reviews
 from semax.errors import DataError
-from tests.helpers import amazon_review, assert_canonical, write_lines
+from tests.helpers import (
+    amazon_review,
+    assert_canonical,
+    quoted_lines,
+    write_lines,
+    write_not_reviews,
+)
 
 
 def test_only_bad_records_in_skip_mode_is_a_data_error(tmp_path):
@@ -73,3 +79,17 @@ def test_closing_iter_blocks_early_stops_the_read_ahead_thread(tmp_path, monkeyp
     blocks.close()
     alive = [t for t in threading.enumerate() if t.name == "semax-read-ahead" and t.is_alive()]
     assert not alive
+
+
+@pytest.mark.parametrize("name", ["secrets.txt", "secrets.txt.gz"])
+@pytest.mark.parametrize("format", [None, *sorted(FORMATS)])
+@pytest.mark.parametrize("on_bad_lines", ["error", "skip"])
+def test_no_error_message_quotes_a_line_of_a_file_that_is_not_reviews(
+    tmp_path, name, format, on_bad_lines
+):
+    path = write_not_reviews(tmp_path / name)
+    with pytest.raises(DataError) as err:
+        read_reviews(path, format=format, on_bad_lines=on_bad_lines)
+    message = str(err.value)
+    assert message.startswith(name) and "\n" not in message
+    assert not quoted_lines(message), message
