@@ -119,10 +119,15 @@ def build(name: str, config) -> object:
     return kind(name).model(config)
 
 
+# Fields added after bundles were first saved, with the value that rebuilds an older bundle's model.
+ADDED_FIELDS = {"base": "learned"}
+
+
 def config_from_dict(name: str, values: dict):
     """Rebuild a config saved in a bundle; unknown or missing fields are a broken bundle."""
     k = kind(name)
     names = {f.name for f in fields(k.config)}
+    values = {**{f: v for f, v in ADDED_FIELDS.items() if f in names}, **values}
     extra = set(values) - names
     if extra:
         raise BundleError(f"config.json: unknown {name} hyperparameters {sorted(extra)}")

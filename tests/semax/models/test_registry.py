@@ -25,3 +25,10 @@ def test_configs_are_sized_for_the_data(tiny_data):
 def test_every_kind_builds(tiny_data):
     for name in registry.kind_names():
         assert registry.build(name, registry.config_for(name, tiny_data)) is not None
+
+
+def test_a_bundle_saved_before_the_closed_form_base_loads_with_a_learned_base(tiny_data):
+    saved = registry.config_for("semax", tiny_data).to_dict()
+    del saved["base"]  # older bundles have no `base` field
+    assert registry.config_from_dict("semax", saved).base == "learned"
+    assert registry.config_for("semax", tiny_data).base == "fixed"  # today's default
