@@ -27,6 +27,7 @@ from semax.training.evaluate import BUCKET_LABELS
 
 METHOD_COLORS: dict[str, str] = {
     "bias": "#7f7f7f",
+    "mf": "#2ca02c",
     "ncf": "#bcbd22",
     "deepconn": "#17becf",
     "transnets": "#9467bd",
