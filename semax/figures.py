@@ -27,7 +27,7 @@ from semax.training.evaluate import BUCKET_LABELS
 
 METHOD_COLORS: dict[str, str] = {
     "bias": "#7f7f7f",
-    "mf": "#2ca02c",
+    "mf": "#e377c2",
     "ncf": "#bcbd22",
     "deepconn": "#17becf",
     "transnets": "#9467bd",
@@ -39,7 +39,7 @@ METHOD_COLORS: dict[str, str] = {
 METHOD_ORDER = list(METHOD_COLORS)
 METRIC_COLORS = {"mae": "#2ca02c", "rmse": "#d62728"}
 METRIC_NAMES = {"mae": "MAE", "rmse": "RMSE"}
-_FALLBACK = ("#e377c2", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
+_FALLBACK = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
 
 
 def method_color(method: str) -> str:
