@@ -5,9 +5,9 @@ user or an item attends to most."""
 import pandas as pd
 import streamlit as st
 
-from studio import cached, charts, render
+from studio import cached, charts, render, share
 from studio.navigation import ensure_routed
-from studio.reviews import filter_reviews, label
+from studio.reviews import filter_reviews, keep_picked, label
 from studio.state import require_model
 
 ensure_routed()
@@ -22,6 +22,9 @@ if not cur.related:
         "history drivers of r̂_uv below still work."
     )
 
+share.seed("user", "att.user", share.member(cur.rec.user_reviews, "user"))
+share.seed("item", "att.item", share.member(cur.rec.item_reviews, "item"))
+share.seed("review", "att.review", lambda v: share.review_id(v, len(reviews)))
 f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
 user = f1.selectbox(
     "User", sorted(reviews["user"].unique()), index=None, placeholder="any user", key="att.user"
@@ -37,9 +40,9 @@ if found.empty:
     st.info("No review matches these filters.")
     st.stop()
 shown = found.tail(300).iloc[::-1]
-pick = st.selectbox(
-    "Review", shown.index.tolist(), format_func=lambda r: label(reviews, r), key="att.review"
-)
+options = keep_picked(shown.index.tolist(), found.index, st.session_state.get("att.review"))
+pick = st.selectbox("Review", options, format_func=lambda r: label(reviews, r), key="att.review")
+share.keep(user=user, item=item, review=pick)
 render.review_list(reviews, [pick], limit=2000)
 
 if cur.related:
@@ -48,9 +51,10 @@ if cur.related:
     with left:
         st.markdown("**Attention α_t** (what the related task reads)")
         render.words(a["words"], a["alpha"])
-        st.caption(
-            f"r̂_y = {a['r_y']:.3f} from {len(a['words'])} words (the first {cur.data.config.max_words} kept)"
-        )
+        note = f"r̂_y = {a['r_y']:.3f} from {len(a['words'])} words (the first {cur.data.config.max_words} kept)"
+        st.caption(note)
+        title = f"Attention α_t of {b.kind} on review #{pick}"
+        render.attention_download(f"attention-{pick}", title, a["words"], a["alpha"], note=note)
     with right:
         st.markdown("**Integrated Gradients** of r̂_y on the word embeddings (captum)")
         steps = st.select_slider("Steps", [16, 32, 64, 128], value=32, key="att.ig_steps")
@@ -62,16 +66,14 @@ if cur.related:
             f"convergence delta {ig['delta']:.2e}. Green raises r̂_y, red lowers it."
         )
     with st.expander("Attention and attribution per word"):
-        st.plotly_chart(charts.word_bars(ig["words"], ig["attribution"]), key="att-ig-bars")
-        st.dataframe(
-            pd.DataFrame({"word": a["words"], "α": a["alpha"], "IG": ig["attribution"]}),
-            hide_index=True,
-        )
+        render.chart(charts.word_bars(ig["words"], ig["attribution"]), "att-ig-bars")
+        per_word = pd.DataFrame({"word": a["words"], "α": a["alpha"], "IG": ig["attribution"]})
+        render.table(per_word, f"attention-words-{pick}")
 
     st.subheader("Across reviews")
     n = st.slider("Reviews in the heatmap", 2, 40, 12, key="att.heat_n")
     ids = tuple(int(r) for r in shown.index[:n])
-    st.plotly_chart(cached.heatmap(b, cur.key, ids), key="att-heatmap")
+    render.chart(cached.heatmap(b, cur.key, ids), "att-heatmap")
 
 st.subheader("Which earlier reviews drive r̂_uv for this rating")
 if cur.histories:
@@ -81,7 +83,7 @@ if cur.histories:
         "r̂_uv with the review minus r̂_uv with it left out of the history."
     )
     if infl:
-        st.plotly_chart(charts.drivers(reviews, infl), key="att-drivers")
+        render.chart(charts.drivers(reviews, infl), "att-drivers")
     else:
         st.caption("Both histories are empty: the rating came from the ids alone.")
 else:
@@ -97,7 +99,7 @@ if cur.related:
     top = cached.top_words(b, cur.key, side, name)
     if top:
         frame = pd.DataFrame(top, columns=["word", "weight ÷ uniform", "count"])
-        st.dataframe(frame, hide_index=True)
+        render.table(frame, f"top-words-{side}")
         st.caption(
             "Mean α_t × review length (1 = no more than a uniform share), over the last 300 reviews."
         )

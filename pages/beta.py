@@ -4,10 +4,10 @@ and a small live sweep on the current model's data."""
 import pandas as pd
 import streamlit as st
 
-from studio import charts, jobs, results
+from studio import charts, jobs, render, results
 from studio.navigation import ensure_routed
 from studio.state import current
-from studio.training import beta_sweep_job
+from studio.training import beta_sweep_job, device_note, devices
 
 ensure_routed()
 
@@ -23,12 +23,10 @@ sweeps = saved.of("beta")
 if not sweeps:
     st.info(results.missing_note(saved.root))
 for ds, frame in sweeps.items():
-    st.plotly_chart(
-        results.figure("beta", frame, title=f"{ds}: error against β (Figure 6)"),
-        key=f"beta-saved-{ds}",
-    )
+    fig = results.figure("beta", frame, title=f"{ds}: error against β (Figure 6)")
+    render.chart(fig, f"beta-saved-{ds}")
     with st.expander(f"{ds}: numbers"):
-        st.dataframe(results.numbers(frame, "beta"), hide_index=True)
+        render.table(results.numbers(frame, "beta"), f"beta-{ds}")
 
 st.subheader("Live sweep on the current model's data")
 cur = current()
@@ -48,6 +46,9 @@ n = len(cur.data)
 cap = c4.number_input(
     "Most recent ratings", 300, max(300, n), min(2000, max(300, n)), 100, key="beta.cap"
 )
+d1, d2 = st.columns([1, 3], vertical_alignment="bottom")
+device = d1.selectbox("Device", devices(), key="beta.device")
+d2.caption(device_note(device))
 running = jobs.running("sweep")
 if st.button("Run the sweep", type="primary", disabled=running or not betas, key="beta.go"):
     jobs.start(
@@ -58,12 +59,11 @@ if st.button("Run the sweep", type="primary", disabled=running or not betas, key
             int(dim),
             int(cap),
             data_config=cur.data.config.to_dict(),
+            device=device,
         )
     )
 job = jobs.panel("sweep", title="Sweep training loss")
 if job is not None and job.rows:
     live = pd.DataFrame(job.rows)
-    st.plotly_chart(
-        charts.beta_curve(live, title="Live sweep: test error against β"), key="beta-live"
-    )
-    st.dataframe(live.round(4), hide_index=True)
+    render.chart(charts.beta_curve(live, title="Live sweep: test error against β"), "beta-live")
+    render.table(live.round(4), "beta-live-sweep")

@@ -4,7 +4,7 @@ evaluation."""
 
 import streamlit as st
 
-from studio import charts, results
+from studio import charts, render, results
 from studio.bundles import score
 from studio.navigation import ensure_routed
 from studio.state import current
@@ -28,16 +28,17 @@ with tab_saved:
         t = res.tables[ds]
         if "table3" in t:
             st.subheader("Table 3: test error by method (mean ± std over seeds)")
-            st.dataframe(results.table3_table(t["table3"]), hide_index=True)
-            st.plotly_chart(results.figure("table3", t["table3"]), key="err-table3")
+            render.table(results.table3_table(t["table3"]), f"table3-{ds}")
+            render.chart(results.figure("table3", t["table3"]), "err-table3")
         if "buckets" in t:
             st.subheader("Error by rating count (Figures 4-5)")
             for col, entity in zip(st.columns(2), ("user", "item"), strict=True):
                 fig = results.figure("buckets", t["buckets"], entity=entity, metric=metric)
-                col.plotly_chart(fig, key=f"err-buckets-{entity}")
+                with col:
+                    render.chart(fig, f"err-buckets-{entity}")
         if "ablations" in t:
             st.subheader("Ablations")
-            st.plotly_chart(results.figure("ablations", t["ablations"]), key="err-ablations")
+            render.chart(results.figure("ablations", t["ablations"]), "err-ablations")
         missing = [n for n in ("table3", "buckets", "ablations") if n not in t]
         if missing:
             st.caption(f"Not saved for {ds}: {', '.join(missing)}.")
@@ -57,8 +58,7 @@ with tab_current:
             st.info("This bundle has no bucket evaluation in metrics.json.")
         else:
             for col, entity in zip(st.columns(2), ("user", "item"), strict=True):
-                col.plotly_chart(
-                    charts.bucket_lines(frame, entity, metric, title=f"{kind}: by {entity}"),
-                    key=f"err-current-{entity}",
-                )
-            st.dataframe(frame.drop(columns=["seed"]).round(4), hide_index=True)
+                with col:
+                    fig = charts.bucket_lines(frame, entity, metric, title=f"{kind}: by {entity}")
+                    render.chart(fig, f"err-current-{entity}")
+            render.table(frame.drop(columns=["seed"]).round(4), "current-buckets")

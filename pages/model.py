@@ -3,12 +3,20 @@
 
 import streamlit as st
 
-from studio import cached, jobs, uploads
+from studio import cached, jobs, messages, uploads
 from studio.bundles import card_body, save_bundle, score
 from studio.errors import SemaxError
 from studio.navigation import ensure_routed
-from studio.state import current
-from studio.training import SmallTraining, kinds, training_job
+from studio.state import current, forget
+from studio.training import (
+    SmallTraining,
+    default_sizes,
+    device_note,
+    devices,
+    kinds,
+    resolve_device,
+    training_job,
+)
 
 ensure_routed()
 
@@ -28,7 +36,7 @@ with tab_model:
         cols[1].metric("Test MAE", score(b.metrics, "mae"))
         cols[2].metric("Test RMSE", score(b.metrics, "rmse"))
         cols[3].metric("Reviews", f"{len(b.data):,}")
-        st.caption(f"Source: `{cur.label}`")
+        messages.caption(f"Source: {cur.label}")
         if not cur.related:
             st.caption(
                 "This model has no related task: no word attention, no what-if rating of a text."
@@ -41,10 +49,10 @@ with tab_model:
             folder = st.text_input(
                 "Save this model as a bundle folder", placeholder="runs/my-model"
             )
-            overwrite = st.checkbox("Overwrite files in an existing folder")
+            overwrite = st.checkbox("Overwrite the bundle already in that folder")
             if st.form_submit_button("Save bundle", icon=":material/save:") and folder.strip():
                 saved, message = save_bundle(b, folder, overwrite)
-                (st.success if saved else st.error)(message)
+                (messages.success if saved else messages.error)(message)
 
 with tab_data:
     if cur is None:
@@ -66,18 +74,26 @@ with tab_train:
     upload, path = None, ""
     if where == "Upload a file":
         upload = st.file_uploader(
-            f"Review file (up to {uploads.MAX_UPLOAD_MB} MB)", key="train.upload"
+            f"Review file (up to {uploads.upload_limit_mb():g} MB)", key="train.upload"
         )
     else:
         path = st.text_input("Path (or hf://datasets/OWNER/REPO/PATH)", key="train.path")
     fmt = st.selectbox("Format", uploads.formats(), key="train.format")
+    d1, d2 = st.columns([1, 3], vertical_alignment="bottom")
+    sized = ("train.epochs", "train.dim", "train.cap")  # take the new device's default sizes
+    device = d1.selectbox("Device", devices(), key="train.device", on_change=forget, args=sized)
+    d2.caption(device_note(device))
+    size = default_sizes(resolve_device(device))
     names = kinds()
     c1, c2, c3, c4, c5 = st.columns(5)
     kind = c1.selectbox("Model kind", names, index=names.index("semax"), key="train.kind")
-    epochs = c2.number_input("Epochs", 1, 20, 3, key="train.epochs")
+    epochs = c2.number_input("Epochs", 1, 20, size["epochs"], key="train.epochs")
     beta = c3.slider("β", 0.0, 1.0, 0.4, 0.05, key="train.beta", disabled=kind != "semax")
-    dim = c4.selectbox("Dimensions", [8, 16, 32], index=1, key="train.dim")
-    cap = c5.number_input("Most recent ratings", 500, 200_000, 20_000, 500, key="train.cap")
+    dims = [8, 16, 32, 64]
+    dim = c4.selectbox("Dimensions", dims, index=dims.index(size["dim"]), key="train.dim")
+    cap = c5.number_input(
+        "Most recent ratings", 500, 1_000_000, size["max_ratings"], 500, key="train.cap"
+    )
     if st.button(
         "Train",
         type="primary",
@@ -86,10 +102,12 @@ with tab_train:
         key="train.go",
     ):
         settings = SmallTraining(kind, int(epochs), float(beta), int(dim), int(cap))
+        settings.batch_size, settings.device = size["batch_size"], device
         try:
+            jobs.check_free()  # a busy server says so before the file is read
             df, report = uploads.read_chosen(upload, path, fmt)
-            st.caption(uploads.describe(report))
+            st.caption(uploads.describe(report))  # our own words and numbers
             jobs.start(training_job(df, settings, data_source=report.source))
         except SemaxError as exc:
-            st.error(str(exc))
+            messages.error(exc)
     jobs.panel("train")

@@ -4,7 +4,7 @@ attention, and r̂_uv before → after adding the review to the user's history);
 import pandas as pd
 import streamlit as st
 
-from studio import cached, charts, render
+from studio import cached, charts, render, share
 from studio.errors import SemaxError
 from studio.navigation import ensure_routed
 from studio.reviews import cold_label
@@ -15,6 +15,8 @@ ensure_routed()
 st.title("Predictor")
 cur = require_model()
 rec, reviews = cur.rec, cur.data.reviews
+share.seed("user", "pred.user", share.member(rec.user_reviews, "user", new_ok=True))
+share.seed("item", "pred.item", share.member(rec.item_reviews, "item", new_ok=True))
 
 c1, c2 = st.columns(2)
 user = c1.selectbox(
@@ -29,6 +31,7 @@ item = c2.selectbox(
     key="pred.item",
     accept_new_options=True,
 )
+share.keep(user=user, item=item)
 if user is None or item is None:
     st.info("Pick a user and an item.")
     st.stop()
@@ -50,7 +53,7 @@ with h2:
 has_history = cur.histories and (p.user_history or p.item_history)
 if has_history and st.toggle("Show which earlier reviews drive r̂_uv", key="pred.drivers"):
     _full, infl = cached.pair_drivers(cur.rec, cur.key, user, item)
-    st.plotly_chart(charts.drivers(reviews, infl), key="pred-drivers")
+    render.chart(charts.drivers(reviews, infl), "pred-drivers")
     st.caption("Each bar: r̂_uv with the review minus r̂_uv with it left out of the history.")
 
 
@@ -88,10 +91,13 @@ def what_if(user: str, item: str, before) -> None:
                 st.info(str(exc))
     if tr is not None:
         render.words(tr.tokens, tr.alpha, tr.known)
-        st.caption(
+        note = (
             "Background: attention α_t (darker = more weight); dotted underline = a word the "
             "model does not know."
         )
+        st.caption(note)
+        title = f"Attention of {cur.bundle.kind} on a what-if review ({user} → {item})"
+        render.attention_download("what-if-attention", title, tr.tokens, tr.alpha, tr.known, note)
 
 
 what_if(user, item, p)
@@ -99,4 +105,4 @@ what_if(user, item, p)
 st.subheader("Top items for this user")
 top = st.slider("How many", 5, 50, 10, key="pred.top")
 recs = pd.DataFrame(cached.recommend(rec, cur.key, user, top))
-st.dataframe(recs, hide_index=True, key="pred-top")
+render.table(recs, "pred-top", key="pred-top")

@@ -13,7 +13,17 @@ import pandas as pd
 from semax.experiments import results
 from semax.experiments.results import pm, summarize
 
-ORDER = ["bias", "mf", "ncf", "deepconn", "transnets", "transnets-ext", "semax-notext", "sema", "semax"]
+ORDER = [
+    "bias",
+    "mf",
+    "ncf",
+    "deepconn",
+    "transnets",
+    "transnets-ext",
+    "semax-notext",
+    "sema",
+    "semax",
+]
 
 
 def table3(folders: list[Path]) -> str:

@@ -33,16 +33,18 @@ def free_port() -> int:
 
 class AppServer:
     """`streamlit run streamlit_app.py` (or `script`) in a subprocess, from the repository root;
-    `env` adds environment variables (SEMAX_STUDIO_MODEL, SEMAX_STUDIO_RESULTS). Use as a
-    context manager."""
+    `env` adds environment variables (SEMAX_STUDIO_MODEL, SEMAX_STUDIO_RESULTS). It listens on
+    `address` (None: where .streamlit/config.toml says, 127.0.0.1). Use as a context manager."""
 
     def __init__(
         self,
         env: dict | None = None,
         log: str | Path | None = None,
         script: str | Path = "streamlit_app.py",
+        address: str | None = "127.0.0.1",
     ):
         self.script = str(script)
+        self.address = address
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -62,8 +64,7 @@ class AppServer:
             "true",
             "--server.port",
             str(self.port),
-            "--server.address",
-            "127.0.0.1",
+            *(["--server.address", self.address] if self.address else []),
             "--browser.gatherUsageStats",
             "false",
             # no "source file changed" prompt when files change during a test run

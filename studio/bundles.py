@@ -4,9 +4,10 @@ without its Hub metadata, and saving it as a bundle folder."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from semax.bundle.format import Bundle, save
+from semax.errors import SemaxError
+from studio import paths
 
 
 def score(metrics: dict, name: str) -> str:
@@ -21,12 +22,22 @@ def card_body(card: str) -> str:
 
 
 def save_bundle(bundle: Bundle, folder: str, overwrite: bool = False) -> tuple[bool, str]:
-    """Save `bundle` to `folder` (not over the files of a non-empty folder unless `overwrite`);
-    returns (saved, the message to show)."""
-    path = Path(folder.strip()).expanduser()
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        return False, f"{path} exists and is not empty; tick overwrite to replace its files."
+    """Save `bundle` as `folder` inside the data root (`studio.paths`), atomically
+    (`semax.bundle.format.save`). A folder with files in it is replaced only with `overwrite`,
+    and only when it holds a model bundle (its other files are kept); returns (saved, the
+    message to show)."""
     try:
-        return True, f"Saved to {save(bundle, path)}"
+        path = paths.confine(folder)
+    except SemaxError as exc:
+        return False, str(exc)
+    if path.is_dir() and any(path.iterdir()):
+        if not (path / "config.json").is_file():
+            return False, f"{path} holds files but no model bundle; choose a new or empty folder."
+        if not overwrite:
+            return False, f"{path} holds a model bundle; tick overwrite to replace it."
+    try:
+        return True, f"Saved to {save(bundle, path, overwrite=overwrite)}"
+    except SemaxError as exc:
+        return False, str(exc)
     except OSError as exc:
         return False, f"Cannot save to {path}: {exc.strerror or exc}"

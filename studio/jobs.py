@@ -1,13 +1,43 @@
-"""Background jobs in the session (training, live β sweep): start, poll with a fragment that
-reruns every second while the job runs, cancel, and adopt a finished training as the model."""
+"""Background jobs in the session (training, live β sweep): start (within the server's limits,
+`studio.limits`), poll with a fragment that reruns every second while the job runs, cancel, and
+adopt a finished training as the model. A job whose session closes is cancelled."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from studio import limits, messages
 from studio.background import Job
 from studio.charts import loss_curve
 from studio.state import adopt
+
+
+def session_id() -> str:
+    """This session's id (Streamlit's)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no session"
+
+
+def session_alive(session: str) -> bool:
+    """Whether a browser is still connected to `session` (Streamlit's runtime knows; with no
+    runtime, or a test harness's stand-in that cannot tell, the session counts as alive)."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return True
+    alive = runtime.get_instance().is_active_session(session)
+    return alive if isinstance(alive, bool) else True
+
+
+SLOTS = limits.Slots(alive=session_alive)  # every session's training jobs on this server
+
+
+def check_free() -> None:
+    """Raise `limits.Busy` (a SemaxError: one line to show) when this session may not start a
+    training job now: before reading a file for one."""
+    SLOTS.check(session_id())
 
 
 def key(name: str) -> str:
@@ -24,10 +54,14 @@ def running(name: str) -> bool:
     return job is not None and job.running
 
 
-def start(job: Job) -> Job:
-    old = get(job.name)
-    if old is not None and old.running:
-        old.cancel()
+def start(job: Job) -> Job | None:
+    """Start `job` in this session; when the session or the server is busy, show why and
+    return None."""
+    try:
+        SLOTS.admit(session_id(), job)
+    except limits.Busy as exc:
+        messages.error(exc)
+        return None
     st.session_state[key(job.name)] = job.start()
     st.session_state[key(job.name) + ".polling"] = True
     return job
@@ -76,7 +110,7 @@ def panel(name: str, title: str = "Training loss") -> Job | None:
         st.fragment(_live, run_every=1.0)(name, title)
         return job
     if job.status == "error":
-        st.error(f"Failed: {job.error}")
+        messages.error(f"Failed: {job.error}")
     elif job.status == "cancelled":
         st.warning(f"Cancelled after {len(job.steps)} steps ({job.seconds:.0f} s).")
     else:

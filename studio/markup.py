@@ -7,6 +7,7 @@ text, never as markup. No streamlit here: `studio.render` puts these strings on 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,25 @@ _SPAN = "padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;line-
 
 def esc(value) -> str:
     return html.escape(str(value))
+
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|xmpp|www)(?=[:.])")
+WORD_JOINER = "\u2060"
+
+
+def literal(value) -> str:
+    """Text for a markdown element (st.error, st.caption, ...) that shows it as it is: every
+    ASCII punctuation character backslash-escaped (CommonMark allows it for each), so no
+    emphasis, link, heading, list, HTML, entity, LaTeX, `:emoji:` or `:color[...]` directive
+    is made of it; an invisible word joiner stops the bare-URL and e-mail autolinks."""
+    text = _AUTOLINK.sub(r"\1" + WORD_JOINER, str(value)).replace("@", WORD_JOINER + "@")
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def unliteral(markdown: str) -> str:
+    """The text `literal` was given (for tests and logs)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def snippet(text: str, limit: int = 160) -> str:

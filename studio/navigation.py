@@ -1,7 +1,7 @@
 """Which page opens at which address, and running a page inside the router.
 
 `streamlit_app.py` builds `st.navigation(pages())`: every page has an explicit `url_path`, so
-`/model`, `/predictor`, `/attention`, `/errors` and `/beta` each open their page. The default
+`/model`, `/predictor`, `/attention`, `/errors`, `/beta` and `/compare` each open their page. The default
 page is served at `/` and Streamlit gives it the URL path "" (so `/<its url_path>` alone would
 be "Page not found"); the Model page is therefore registered twice: as the default at `/`
 (shown in the navigation) and, hidden, at `/model`.
@@ -41,6 +41,7 @@ ROUTES = (
     Route("Explore", "Attention", "attention", ":material/visibility:"),
     Route("Results", "Errors", "errors", ":material/bar_chart:"),
     Route("Results", "β sensitivity", "beta", ":material/tune:"),
+    Route("Results", "Compare", "compare", ":material/compare_arrows:"),
 )
 DEFAULT = ROUTES[0]
 HOME = "home"  # the default page's own url_path: unused (it is served at /), but must be unique

@@ -1,11 +1,13 @@
-"""Untrusted review text on the page: the escaping HTML of `studio.markup` through `st.html`
-(no markdown processing of review text)."""
+"""What the pages draw: untrusted review text through the escaping HTML of `studio.markup` and
+`st.html` (no markdown processing of review text), and figures and tables each with their
+downloads (`studio.export`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from studio import export
 from studio.markup import review_html, signed_words_html, weighted_words_html
 
 
@@ -24,3 +26,37 @@ def review_list(reviews: pd.DataFrame, ids, limit: int = 160, empty: str = "none
         st.caption(empty)
     for rid in ids:
         st.html(review_html(reviews, rid, limit))
+
+
+def download(label: str, data, name: str, ext: str, mime: str) -> None:
+    """A small download button for file `name.ext` (`data`: its content, or a function that
+    builds it when clicked)."""
+    st.download_button(
+        label,
+        data=data,
+        file_name=export.file_name(name, ext),
+        mime=mime,
+        key=f"{name}-{ext}",
+        on_click="ignore",
+        type="tertiary",
+        icon=":material/download:",
+    )
+
+
+def chart(fig, key: str, **kw) -> None:
+    """A figure (its toolbar saves a PNG) with a download of it as a standalone HTML file
+    (built on click only: plotly.js is 4 MB)."""
+    st.plotly_chart(fig, key=key, config=export.chart_config(key), **kw)
+    download("Figure as HTML", lambda: export.figure_html(fig, key), key, "html", "text/html")
+
+
+def table(frame: pd.DataFrame, name: str, **kw) -> None:
+    """A table (no index) with a download of it as CSV."""
+    st.dataframe(frame, hide_index=True, **kw)
+    download("Table as CSV", export.csv_bytes(frame), name, "csv", "text/csv")
+
+
+def attention_download(name: str, title: str, words, weights, known=None, note: str = "") -> None:
+    """A download of the coloured attention view as an HTML file."""
+    page = export.attention_html(title, words, weights, known, note)
+    download("Attention view as HTML", page, name, "html", "text/html")

@@ -30,6 +30,14 @@ def filter_reviews(
     return reviews[keep]
 
 
+def keep_picked(options: list[int], found: pd.Index, picked) -> list[int]:
+    """A review picker's options (the most recent matches) with the picked review (one opened
+    from an address, say) kept first when it still matches but is older than those listed."""
+    if picked is None or picked in options or picked not in found:
+        return options
+    return [int(picked), *options]
+
+
 def label(reviews: pd.DataFrame, rid: int, limit: int = 70) -> str:
     """`#id · ★rating · user → item · text…` for a review picker (plain text, not HTML)."""
     r = reviews.loc[rid]

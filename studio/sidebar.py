@@ -9,16 +9,18 @@ from pathlib import Path
 import streamlit as st
 
 from semax.errors import SemaxError
-from studio import jobs, state
+from studio import jobs, messages, paths, share, state
 from studio.bundles import score
 from studio.state import DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCES, Current
 
 
-def _load(source: str, revision: str | None = None) -> Current | None:
+def _load(source: str, revision: str | None = None, where=None) -> Current | None:
+    """Load `source`; `where` first maps what was typed to what may be read (the data root)."""
     try:
+        source = where(source) if where else source
         return state.load_model(source, revision or None, state.stamp(source))
     except SemaxError as exc:
-        st.error(str(exc))
+        messages.error(exc)
     return None
 
 
@@ -35,13 +37,13 @@ def _demo() -> Current | None:
 
 def _folder() -> Current | None:
     folder = st.text_input("Run folder", key="studio.run_folder", placeholder="runs/my-model")
-    return _load(folder.strip()) if folder.strip() else None
+    return _load(folder.strip(), where=paths.folder) if folder.strip() else None
 
 
 def _hub() -> Current | None:
     repo = st.text_input("Hub repo id", key="studio.repo_id", placeholder="owner/name")
     rev = st.text_input("Revision (optional)", key="studio.revision", placeholder="main")
-    return _load(repo.strip(), rev.strip() or None) if repo.strip() else None
+    return _load(repo.strip(), rev.strip() or None, paths.hub_repo) if repo.strip() else None
 
 
 def _trained() -> Current | None:
@@ -60,14 +62,20 @@ def sidebar() -> Current | None:
     jobs.adopt_finished_training()
     if state.PENDING_KEY in st.session_state:
         st.session_state[state.SOURCE_KEY] = st.session_state.pop(state.PENDING_KEY)
+    share.open_source()  # a model named by the address (?model=...) becomes the choice
     with st.sidebar:
         st.markdown("### Model")
-        kind = st.radio("Model source", SOURCES, key=state.SOURCE_KEY)
+        share.warn_unknown()
+        kind = st.radio(
+            "Model source", SOURCES, key=state.SOURCE_KEY, format_func=state.source_title
+        )
         current = CHOOSERS.get(kind, _trained)()
         if current is not None:
             st.caption(
                 f"**{current.bundle.kind}** · {len(current.data):,} reviews · "
                 f"test RMSE {score(current.bundle.metrics, 'rmse')}"
             )
+            st.caption(f"Loaded: {share.loaded_label(current.label)}")
+    share.keep_source()
     st.session_state[state.CURRENT_KEY] = current
     return current

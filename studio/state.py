@@ -77,6 +77,14 @@ def demo_source() -> str:
     return os.environ.get("SEMAX_STUDIO_MODEL") or str(DEMO)
 
 
+def source_title(kind: str) -> str:
+    """A source as the sidebar names it: the demo choice is the startup model when
+    SEMAX_STUDIO_MODEL names another one."""
+    if kind == DEMO_SOURCE and os.environ.get("SEMAX_STUDIO_MODEL"):
+        return "Startup model (SEMAX_STUDIO_MODEL)"
+    return kind
+
+
 def stamp(source: str) -> float:
     """The newest modification time of a bundle folder's files (0 for a Hub repo id)."""
     path = Path(source)
@@ -122,9 +130,20 @@ def warm_up(current: Current | None) -> None:
     timer.start()
 
 
+def wrap(bundle: Bundle, label: str) -> Current:
+    """A bundle trained in this session as a model the pages can use (its own cache key)."""
+    return Current(bundle, Recommender.from_bundle(bundle), f"trained:{uuid.uuid4().hex}", label)
+
+
+def forget(*keys: str) -> None:
+    """Drop widget values from the session (a callback: those widgets take their defaults)."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
 def adopt(bundle: Bundle, label: str) -> Current:
     """Make a bundle trained in this session the current model."""
-    current = Current(bundle, Recommender.from_bundle(bundle), f"trained:{uuid.uuid4().hex}", label)
+    current = wrap(bundle, label)
     st.session_state[TRAINED_KEY] = current
     st.session_state[CURRENT_KEY] = current
     st.session_state[PENDING_KEY] = TRAIN_SOURCE  # the sidebar switches its radio on its next run

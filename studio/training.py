@@ -1,5 +1,7 @@
 """Training in the app: "train a small model now" and the live β sweep, each a background job
-(`studio.background.Job`) on a review frame, on the CPU, with small settings."""
+(`studio.background.Job`) on a review frame, with small settings, on a chosen device (auto:
+CUDA, then MPS, then the CPU; larger default sizes on a GPU); and the Compare page's one-click
+baseline trained on exactly the current model's data and split."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 
 from semax.models import registry
 from semax.models.semax import dims
@@ -18,6 +21,40 @@ from studio.background import Job, progress_callback
 def kinds() -> list[str]:
     """The model kinds one can train (SEMAX, SEMA and the baselines)."""
     return registry.kind_names()
+
+
+def devices() -> list[str]:
+    """The device choices: auto, the CPU, then each GPU present (CUDA devices, Apple MPS)."""
+    out = ["auto", "cpu"]
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    out += ["cuda"] if n == 1 else [f"cuda:{i}" for i in range(n)]
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        out.append("mps")
+    return out
+
+
+def resolve_device(name: str = "auto") -> str:
+    """The device `name` trains on (auto: CUDA, then MPS, then the CPU)."""
+    from semax.training.loop import pick_device
+
+    return str(pick_device(name))
+
+
+CPU_SIZES = {"epochs": 3, "dim": 16, "max_ratings": 20_000, "batch_size": 128}
+GPU_SIZES = {"epochs": 5, "dim": 32, "max_ratings": 200_000, "batch_size": 512}
+
+
+def device_note(choice: str) -> str:
+    """Where a device choice trains, for people."""
+    device = resolve_device(choice)
+    how = " (auto: CUDA, then MPS, then the CPU)" if choice == "auto" else ""
+    bigger = "GPU sizes" if device != "cpu" else "CPU sizes (larger defaults on a GPU)"
+    return f"Trains on **{device}**{how}; {bigger}."
+
+
+def default_sizes(device: str) -> dict:
+    """Default training sizes on `device` (a resolved device): larger on a GPU."""
+    return dict(CPU_SIZES if device == "cpu" else GPU_SIZES)
 
 
 def recent(df: pd.DataFrame, max_ratings: int | None) -> pd.DataFrame:
@@ -42,6 +79,7 @@ class SmallTraining:
     min_count: int = 5
     seed: int = 0
     batch_size: int = 128
+    device: str = "auto"
 
     def command(self, source: str) -> str:
         """The CLI command that trains the same model."""
@@ -50,16 +88,34 @@ class SmallTraining:
         args += ["--max-words", str(self.max_words), "--max-history", str(self.max_history)]
         if self.kind == "semax":
             args += ["--beta", str(self.beta)]
+        if self.device != "auto":
+            args += ["--device", self.device]
         return " ".join(shlex.quote(a) for a in args)
 
 
-def _train(data, kind: str, overrides: dict, train: dict, callback, **kw):
-    """One `pipeline.train` run on the CPU, quietly, reporting through `callback`."""
+def _rated(job: Job, callback, device: str):
+    """`callback`, and the device and the live ratings/s added to the job's message."""
+
+    def rated(event: dict) -> bool:
+        stop = callback(event)
+        if event["event"] == "step" and "ratings_s" in event:
+            job.report(message=f"{job.message} · {event['ratings_s']:,.0f} ratings/s on {device}")
+        return stop
+
+    return rated
+
+
+def _train(job: Job, data, kind: str, overrides: dict, train: dict, callback, **kw):
+    """One `pipeline.train` run on `train["device"]` (default auto), quietly, reporting
+    through `callback` with the device and ratings/s in `job`'s message."""
     from semax.training import pipeline
     from semax.training.loop import TrainConfig
 
-    cfg = TrainConfig(**train, device="cpu")
-    return pipeline.train(data, kind, overrides, cfg, callback=callback, progress=False, **kw)
+    device = resolve_device(train.get("device", "auto"))
+    cfg = TrainConfig(**{**train, "device": device})
+    job.report(message=f"training {kind} on {device}")
+    rated = _rated(job, callback, device)
+    return pipeline.train(data, kind, overrides, cfg, callback=rated, progress=False, **kw)
 
 
 def _prepare(job: Job, reviews: pd.DataFrame, max_ratings: int | None, data_config: dict):
@@ -80,23 +136,60 @@ def training_job(df: pd.DataFrame, settings: SmallTraining, data_source: str = "
         # would replace the kind's default in registry.config_for
         overrides = {**dims(s.dim), **({"beta": s.beta} if s.kind == "semax" else {})}
         bundle, result = _train(
+            job,
             data,
             s.kind,
             overrides,
-            {"epochs": s.epochs, "seed": s.seed, "batch_size": s.batch_size},
+            {"epochs": s.epochs, "seed": s.seed, "batch_size": s.batch_size, "device": s.device},
             progress_callback(job, s.epochs),
             data_source=data_source,
             command=s.command(data_source),
         )
-        how = {"early": "stopped early", "epochs": "ran every epoch"}.get(result.stopped, "")
-        m = bundle.metrics
-        job.report(
-            message=f"{how.capitalize()}; best epoch {result.best_epoch}; "
-            f"test MAE {m['mae']:.4f}, RMSE {m['rmse']:.4f}."
-        )
+        _finished(job, bundle, result)
         return bundle
 
     return Job("train", run)
+
+
+STOPPED = {"early": "Stopped early", "epochs": "Ran every epoch", "closed form": "Closed form"}
+
+
+def _finished(job: Job, bundle, result) -> None:
+    m, device = bundle.metrics, bundle.config.get("train", {}).get("device", "?")
+    job.report(
+        message=f"{STOPPED.get(result.stopped, result.stopped)}; best epoch {result.best_epoch}; "
+        f"test MAE {m['mae']:.4f}, RMSE {m['rmse']:.4f}; trained on {device}."
+    )
+
+
+BASELINES = ("bias", "mf")
+BASELINE_EPOCHS = {"bias": 1, "mf": 8}
+
+
+def baseline_job(bundle, kind: str = "bias", device: str = "auto") -> Job:
+    """A background job training baseline `kind` (bias: closed form; mf: biased MF) on exactly
+    the reviews, data config and so the split of `bundle`, to compare against it; its result is
+    a Bundle."""
+    source = bundle.config.get("data_source", "")
+    epochs = BASELINE_EPOCHS.get(kind, 5)
+
+    def run(job: Job):
+        data = _prepare(job, bundle.data.reviews, None, bundle.data.config.to_dict())
+        train = {"epochs": epochs, "device": device}
+        trained, result = _train(
+            job,
+            data,
+            kind,
+            {},
+            train,
+            progress_callback(job, epochs),
+            data_source=source,
+            command=f"compare: {kind} baseline on the data of {bundle.kind}",
+        )
+        _finished(job, trained, result)
+        return trained
+
+    return Job("baseline", run)
 
 
 def beta_sweep_job(
@@ -107,6 +200,7 @@ def beta_sweep_job(
     max_ratings: int = 3000,
     data_config: dict | None = None,
     seed: int = 0,
+    device: str = "auto",
 ) -> Job:
     """A background job training SEMAX once per β (tiny dims, few epochs) on the most recent
     `max_ratings` reviews; `job.rows` gets (beta, seed, mae, rmse, valid_rmse, seconds) as each
@@ -118,10 +212,11 @@ def beta_sweep_job(
             if job.cancelled:
                 break
             bundle, result = _train(
+                job,
                 data,
                 "semax",
                 {**dims(dim), "beta": float(beta)},
-                {"epochs": epochs, "seed": seed},
+                {"epochs": epochs, "seed": seed, "device": device},
                 progress_callback(job, epochs, i / len(betas), 1 / len(betas), f"β = {beta}: "),
                 command="live β sweep",
             )

@@ -301,3 +301,27 @@ YELP_CSV = (
     'B1,2011-01-26,r1,5,"Great place.\n\nWould go again, twice.",review,U1,2,5,0\n'
     "B2,2011-07-27,r2,2,so-so &amp; slow,review,U2,0,0,0\n"
 )
+
+
+# -------------------------------------------------------------------- files that are not reviews
+
+# The first lines of files a server may hold that are not review files: none of these lines may
+# ever appear in an error message (they could be secrets).
+NOT_REVIEWS_LINES = [
+    "root:x:0:0:root:/root:/bin/bash",
+    "daemon:x:1:1:daemon,,,:/usr/sbin:/usr/sbin/nologin",
+    "password = hunter2-very-secret, token: abc123",
+    '{"api_key": "sk-live-0123456789", "owner": "ops team"}',
+    "# :x: **bold** <b>html</b> [link](http://evil.example) $x^2$",
+    "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG",
+]
+
+
+def write_not_reviews(path: Path) -> Path:
+    """A text file of `NOT_REVIEWS_LINES` (gzip-compressed when the name ends in .gz)."""
+    return write_text(path, "\n".join(NOT_REVIEWS_LINES) + "\n")
+
+
+def quoted_lines(message: str, lines=NOT_REVIEWS_LINES) -> list[str]:
+    """The lines of `lines` that `message` quotes whole."""
+    return [line for line in lines if line in message or line.strip() in message]

@@ -16,8 +16,12 @@ suffix or by content) is refused. `semax.bundle.hub.load` adds Hub repo ids.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +46,7 @@ FILES = (
     "metrics.json",
     "README.md",
 )
+SAVING = ".semax-saving"  # in a folder that a save is still writing: it does not load
 REVIEW_COLUMNS = ("user", "item", "rating", "text", "time")
 PICKLE_SUFFIXES = (
     ".pt",
@@ -120,10 +125,62 @@ def _synthetic_source(data_source) -> dict | None:
 # ------------------------------------------------------------------------------------- saving
 
 
-def save(bundle: Bundle, folder: str | Path) -> Path:
-    """Write `bundle` as a folder (created if needed); returns the folder."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def save(bundle: Bundle, folder: str | Path, overwrite: bool = False) -> Path:
+    """Write `bundle` as the folder `folder`; returns it.
+
+    Atomic: the files are written into a temporary folder beside `folder` (marked unfinished by
+    a `SAVING` file until the last one is written), which is then renamed to `folder`; a save
+    that is killed leaves the folder as it was (or absent) and never a half bundle that loads.
+    A folder that already holds files is replaced only with `overwrite` (else a BundleError);
+    the old folder's other files (not bundle files) move into the new one. When the working
+    directory lies inside `folder` it cannot be renamed: the files are then replaced one by one
+    under the `SAVING` mark, so an interrupted save leaves a folder that does not load."""
+    target = Path(folder).expanduser().resolve()
+    if target.exists() and not target.is_dir():
+        raise BundleError(f"{folder}: exists and is not a folder")
+    if _holds_files(target) and not overwrite:
+        raise BundleError(f"{folder}: exists and is not empty (not overwriting it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.saving-{secrets.token_hex(4)}")
+    tmp.mkdir()  # (the umask's permissions, as a plain mkdir)
+    try:
+        (tmp / SAVING).touch()
+        _write(bundle, tmp)
+        (tmp / SAVING).unlink()
+        _put_in_place(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already unless the save failed
+    return Path(folder)
+
+
+def _holds_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
+
+
+def _put_in_place(tmp: Path, target: Path) -> None:
+    """Move the complete bundle in `tmp` to `target` (see `save`)."""
+    if Path.cwd().is_relative_to(target):
+        (target / SAVING).touch()  # target exists: the working directory is in it
+        for name in FILES:
+            os.replace(tmp / name, target / name)
+        (target / SAVING).unlink()
+        return
+    if not _holds_files(target):
+        with contextlib.suppress(FileNotFoundError):
+            target.rmdir()
+        os.rename(tmp, target)
+        return
+    old = tmp.with_name(tmp.name + ".old")
+    os.rename(target, old)
+    os.rename(tmp, target)  # from here on the new bundle is in place
+    for entry in old.iterdir():
+        if entry.name not in FILES:
+            os.rename(entry, target / entry.name)
+    shutil.rmtree(old)
+
+
+def _write(bundle: Bundle, folder: Path) -> None:
+    """Every file of the bundle into the (existing) folder."""
     data = bundle.data
     (folder / "config.json").write_text(json.dumps(bundle.config, indent=2, default=float))
     state, aliases = _untied_state(bundle.model)
@@ -136,7 +193,6 @@ def save(bundle: Bundle, folder: str | Path) -> Path:
     data.reviews.to_parquet(folder / "reviews.parquet", index=False, compression="zstd")
     (folder / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=float))
     (folder / "README.md").write_text(bundle.card or model_card(bundle))
-    return folder
 
 
 def _untied_state(model: torch.nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -198,6 +254,8 @@ def _looks_pickled(path: Path) -> bool:
 
 
 def _check_files(folder: Path) -> None:
+    if (folder / SAVING).exists():
+        raise BundleError(f"{folder}: an unfinished save (it was interrupted): not a bundle")
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise BundleError(f"{folder}: missing {', '.join(missing)}")

@@ -41,8 +41,11 @@ def read_word_vectors(path: str | Path) -> object:
     binary, no_header = _layout(path)
     try:
         return KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header)
-    except (ValueError, EOFError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path.name}: not a word2vec or GloVe file ({exc})"[:300]) from None
+    except (ValueError, EOFError, UnicodeDecodeError) as exc:  # (never quote the file's lines)
+        why = {UnicodeDecodeError: "not UTF-8 text", EOFError: "it is cut short"}.get(
+            type(exc), "a line is not `word v1 v2 ...`"
+        )
+        raise DataError(f"{path.name}: not a word2vec or GloVe file ({why})") from None
 
 
 def embedding_matrix(vectors, vocab: Vocab, dim: int, rng: np.random.Generator, std: float = 0.1):

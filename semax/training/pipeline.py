@@ -135,7 +135,7 @@ def train(
         result.best_valid_rmse = bundle.metrics["valid_rmse"] = chosen.best_valid_rmse
         bundle.metrics["refit_epochs"] = chosen.best_epoch
         if out_dir and distributed.is_main():
-            save(bundle, out_dir)
+            save(bundle, out_dir, overwrite=True)  # the run folder: replaced
         return bundle, result
     train_config = train_config or TrainConfig()
     vectors = read_word_vectors(word_vectors) if word_vectors else None
@@ -175,6 +175,6 @@ def train(
     bundle = Bundle(kind=kind, model=model, data=data, config=config, metrics=metrics)
     bundle.card = model_card(bundle)
     if out_dir:
-        save(bundle, out_dir)
+        save(bundle, out_dir, overwrite=True)  # the run folder: replaced
         attach_reviews(data, out_dir)  # a prepared folder's reviews (with text) into the bundle
     return bundle, result

@@ -49,6 +49,7 @@ def server(app_bundle, tmp_path_factory):
     results = write_fake_results(tmp_path_factory.mktemp("e2e") / "results")
     log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
     env = {"SEMAX_STUDIO_MODEL": str(app_bundle), "SEMAX_STUDIO_RESULTS": str(results)}
+    env["SEMAX_STUDIO_ROOT"] = str(tmp_path_factory.getbasetemp())  # the tests' files lie in it
     with AppServer(env, log=log) as srv:
         yield srv
 
@@ -87,8 +88,10 @@ ADDRESSES = [  # (address, text of that page's own content)
     ("/attention", "Across reviews"),
     ("/errors", "Table 3: test error by method (mean ± std over seeds)"),
     ("/beta", "Saved sweeps"),
+    ("/compare", "Model B"),
     ("/", "Model kind"),
 ]
+STARTUP = "Startup model (SEMAX_STUDIO_MODEL)"  # the sidebar's name of SEMAX_STUDIO_MODEL
 
 
 def test_every_page_opens_from_its_own_address(server, page):
@@ -96,17 +99,17 @@ def test_every_page_opens_from_its_own_address(server, page):
         page.goto(f"{server.url}{address}")
         page.get_by_text(marker, exact=True).first.wait_for()
         sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_text("Bundled demo", exact=True).wait_for()  # the shared sidebar
+        sidebar.get_by_text(STARTUP, exact=True).wait_for()  # the shared sidebar
         wait_idle(page)
         assert page.get_by_text("Page not found", exact=False).count() == 0, address
         assert not exceptions(page), (address, exceptions(page))
-        assert page.url == f"{server.url}{address}"
+        assert page.url.split("?")[0] == f"{server.url}{address}"  # (+ the view's parameters)
 
 
 def test_every_page_in_the_browser(server, page, shots):
     page.goto(server.url)
     page.get_by_text("Model kind", exact=True).first.wait_for()
-    assert page.get_by_text("Bundled demo", exact=True).is_visible()  # the shared sidebar
+    assert page.get_by_text(STARTUP, exact=True).is_visible()  # the shared sidebar
     snap(page, shots, "model")
 
     go_to(page, "Predictor", "Predicted rating r̂_uv")
@@ -196,3 +199,47 @@ def test_train_a_small_model_in_the_browser(server, page, shots, tmp_path):
     assert checked.evaluate("e => e.closest('label').innerText") == "Train a small model now"
     assert page.get_by_text("trained now on", exact=False).count() >= 1
     snap(page, shots, "trained")
+
+
+def test_a_shared_predictor_address_reopens_the_same_view(server, page):
+    page.goto(f"{server.url}/predictor?user=u3&item=i2")
+    page.get_by_text("User's history (4, oldest first)").wait_for()
+    wait_idle(page)
+    boxes = page.get_by_test_id("stSelectbox")
+    assert "u3" in boxes.filter(has_text="User —").first.inner_html()  # the picked values
+    assert "i2" in boxes.filter(has_text="Item —").first.inner_html()
+    assert not exceptions(page)
+    choose(page, "User —", "u5")  # the address follows the view
+    page.wait_for_url("**user=u5**")
+    assert "item=i2" in page.url
+    page.goto(f"{server.url}/predictor?user=u3&colour=red")
+    page.get_by_text("Unknown address parameter(s) ignored: colour", exact=False).wait_for()
+    assert not exceptions(page)
+
+
+def test_download_a_csv_from_the_errors_page(server, page, tmp_path):
+    import pandas as pd
+
+    page.goto(f"{server.url}/errors")
+    page.get_by_text("Table 3: test error by method (mean ± std over seeds)").wait_for()
+    wait_idle(page)
+    with page.expect_download() as info:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Table as CSV").first.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    table = pd.read_csv(path)
+    assert info.value.suggested_filename == "table3-toy.csv"
+    assert list(table.columns[:3]) == ["method", "MAE", "RMSE"] and len(table) == 4
+
+
+def test_the_compare_page_against_a_baseline_trained_in_the_browser(server, page):
+    page.goto(f"{server.url}/compare")
+    page.get_by_text("Model B", exact=True).wait_for()
+    wait_idle(page)  # (the baseline trainer is open while B is to be trained here)
+    page.get_by_test_id("stButton").filter(has_text="Train it").first.click()
+    page.get_by_text("Test error on the same", exact=False).wait_for(timeout=300_000)
+    page.locator(".st-key-compare-errors .js-plotly-plot").wait_for()
+    page.locator(".st-key-compare-user-diff .js-plotly-plot").wait_for()
+    wait_idle(page)
+    assert page.get_by_text("95% interval", exact=False).count() >= 1
+    assert not exceptions(page)

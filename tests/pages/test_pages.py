@@ -8,6 +8,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from studio.markup import unliteral
+from studio.paths import ROOT_ENV
 from tests.helpers import (
     LATE_USER,
     REPO,  # noqa: E402
@@ -16,7 +18,7 @@ from tests.helpers import (
 
 APP = str(REPO / "streamlit_app.py")
 DEMO = REPO / "assets" / "semax-demo"
-PAGES = ["model", "predictor", "attention", "errors", "beta"]
+PAGES = ["model", "predictor", "attention", "errors", "beta", "compare"]
 
 
 def open_page(page: str, monkeypatch, model, results) -> AppTest:
@@ -72,6 +74,7 @@ def test_every_page_renders(page, monkeypatch, app_bundle, fake_results):
         "attention": ("selectbox", {"att.user", "att.item", "att.review"}),
         "errors": ("selectbox", {"err.dataset"}),
         "beta": ("button", {"beta.go"}),
+        "compare": ("radio", {"compare.source"}),
     }[page]
     assert expected[1] <= keys(at, expected[0])
 
@@ -171,6 +174,7 @@ def test_missing_model_source_is_a_clear_error(monkeypatch, fake_results, tmp_pa
 def test_train_a_small_model_now_and_save_it(
     monkeypatch, app_bundle, fake_results, review_file, tmp_path
 ):
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path.parent))  # the data and the bundle lie in it
     at = open_page("model", monkeypatch, app_bundle, fake_results)
     at.radio(key="train.where").set_value("Local path").run()
     at.text_input(key="train.path").input(str(review_file))
@@ -190,7 +194,7 @@ def test_train_a_small_model_now_and_save_it(
     form_input = next(t for t in at.text_input if t.label.startswith("Save this model"))
     form_input.input(str(out))
     next(b for b in at.button if b.label == "Save bundle").click().run()
-    assert any(str(out) in s.value for s in at.success)
+    assert any(str(out) in unliteral(s.value) for s in at.success)
     from semax.bundle import hub
 
     assert hub.load(out).kind == "semax"
@@ -213,13 +217,14 @@ def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
 
 
 def test_train_on_an_upload_with_a_size_limit(monkeypatch, app_bundle, fake_results, review_file):
-    from studio.uploads import MAX_UPLOAD_MB
+    from studio.uploads import upload_limit_mb
 
     at = open_page("model", monkeypatch, app_bundle, fake_results)
+    MAX_UPLOAD_MB = upload_limit_mb()
     big = b" " * int((MAX_UPLOAD_MB + 1) * 2**20)
     at.file_uploader(key="train.upload").set_value(("big.json", big, "application/json")).run()
     at.button(key="train.go").click().run()
-    assert any(f"over the app's {MAX_UPLOAD_MB} MB limit" in e.value for e in at.error)
+    assert any(f"over the app's {MAX_UPLOAD_MB:g} MB limit" in unliteral(e.value) for e in at.error)
     assert "studio.job.train" not in at.session_state
     payload = review_file.read_bytes()
     at.file_uploader(key="train.upload").set_value(("reviews.json", payload, "application/json"))
@@ -254,6 +259,7 @@ def test_training_shows_progress_and_can_be_cancelled(
     from tests.helpers import tiny_frame, write_amazon
 
     big = write_amazon(tiny_frame(3000, n_users=60, n_items=40, seed=3), tmp_path / "big.json")
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
     at = open_page("model", monkeypatch, app_bundle, fake_results)
     at.radio(key="train.where").set_value("Local path").run()
     at.text_input(key="train.path").input(str(big))
@@ -281,9 +287,12 @@ def test_sidebar_sources(monkeypatch, app_bundle, fake_results, tmp_path):
     assert any("No model loaded" in i.value for i in at.info)  # the page says so too
     at.sidebar.radio(key="studio.source_kind").set_value("Hub repo").run()
     at.sidebar.text_input(key="studio.repo_id").input("not a repo id!").run()
-    assert any("a Hub repo id is OWNER/NAME" in e.value for e in at.sidebar.error)
+    assert any("a Hub repo id is OWNER/NAME" in unliteral(e.value) for e in at.sidebar.error)
     at.sidebar.radio(key="studio.source_kind").set_value("Run folder").run()
     at.sidebar.text_input(key="studio.run_folder").input(str(app_bundle)).run()
+    assert any("outside the app's data root" in unliteral(e.value) for e in at.sidebar.error)
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path.parent))  # the bundle's folder lies in it
+    at.sidebar.text_input(key="studio.run_folder").input(f" {app_bundle}").run()
     assert not at.exception and not at.sidebar.error
     assert "Predicted rating r̂_uv" in [m.label for m in at.metric]
 
@@ -304,3 +313,108 @@ def test_result_pages_draw_the_committed_results(page, charts, monkeypatch):
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
     assert len(at.get("plotly_chart")) >= charts
+
+
+# -- sharing a view by its address (studio.share) ---------------------------------------------
+
+
+def open_address(page: str, params: dict, monkeypatch, model, results) -> AppTest:
+    """A fresh session opening `/<page>?<params>` (the test bundles' folder as the data root)."""
+    monkeypatch.setenv("SEMAX_STUDIO_ROOT", str(model.parents[1]))
+    monkeypatch.setenv("SEMAX_STUDIO_MODEL", str(model))
+    monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params = dict(params)
+    if page != "model":  # (the default page: AppTest keeps the sidebar of a first run only)
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_predictor_view_round_trips_through_the_address(monkeypatch, app_bundle, fake_results):
+    at = open_address(
+        "predictor", {"user": "u3", "item": "i2"}, monkeypatch, app_bundle, fake_results
+    )
+    assert at.selectbox(key="pred.user").value == "u3"
+    assert at.selectbox(key="pred.item").value == "i2"
+    at.selectbox(key="pred.user").set_value("u5").run()
+    shared = dict(at.query_params)
+    assert shared["user"] == "u5" and shared["item"] == "i2"  # the address follows the view
+    again = open_address("predictor", shared, monkeypatch, app_bundle, fake_results)
+    assert again.selectbox(key="pred.user").value == "u5"  # reload: the same view
+    rating = next(m.value for m in again.metric if m.label == "Predicted rating r̂_uv")
+    assert rating == next(m.value for m in at.metric if m.label == "Predicted rating r̂_uv")
+
+
+def test_the_attention_view_and_the_model_source_round_trip(
+    monkeypatch, app_bundle, bias_bundle, fake_results
+):
+    params = {"review": "7", "model": str(app_bundle)}
+    at = open_address("attention", params, monkeypatch, bias_bundle, fake_results)
+    assert at.session_state["studio.source_kind"] == "Run folder"
+    assert at.session_state["studio.current"].bundle.kind == "semax"  # not the startup bias
+    assert at.selectbox(key="att.review").value == 7
+    assert at.query_params["model"] == str(app_bundle) and at.query_params["review"] == "7"
+
+
+def test_bad_address_parameters_give_messages_not_exceptions(monkeypatch, app_bundle, fake_results):
+    params = {"review": "banana", "user": "nobody", "colour": "red"}
+    at = open_address("attention", params, monkeypatch, app_bundle, fake_results)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "review 'banana' from the address is not a review id" in warnings
+    assert "user 'nobody' from the address is not in this model's data" in warnings
+    assert "Unknown address parameter(s) ignored: colour" in warnings
+    at = open_address("predictor", {"user": "nobody"}, monkeypatch, app_bundle, fake_results)
+    assert at.selectbox(key="pred.user").value == "nobody"  # a new, cold-start user
+    assert any("treated as a new (cold-start) user" in i.value for i in at.info)
+    at = open_address("model", {"model": "/no/such/model"}, monkeypatch, app_bundle, fake_results)
+    assert at.sidebar.error and not at.exception  # outside the data root, or no such folder
+
+
+def test_the_sidebar_names_the_source_actually_loaded(monkeypatch, app_bundle, fake_results):
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    assert any(f"Loaded: `{app_bundle}`" in c.value for c in at.sidebar.caption)
+    labels = at.sidebar.radio(key="studio.source_kind").options
+    assert labels[0] == "Startup model (SEMAX_STUDIO_MODEL)"  # not "Bundled demo"
+
+
+def test_tables_have_csv_downloads_that_parse_back(monkeypatch, app_bundle, fake_results):
+    import io
+
+    import pandas as pd
+
+    from studio import export
+
+    at = open_page("errors", monkeypatch, app_bundle, fake_results)
+    buttons = [b for b in at.get("download_button")]
+    labels = [b.proto.label for b in buttons]
+    assert "Table as CSV" in labels and "Figure as HTML" in labels
+    shown = at.dataframe[0].value
+    back = pd.read_csv(io.BytesIO(export.csv_bytes(shown)))
+    pd.testing.assert_frame_equal(back, shown.reset_index(drop=True), check_dtype=False)
+
+
+def test_training_reads_only_inside_the_data_root_and_shows_file_text_literally(
+    monkeypatch, app_bundle, fake_results, tmp_path
+):
+    from studio.markup import literal
+
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    table = tmp_path / "table.csv"
+    table.write_text("who,:x: **b** <i>h</i>,$x$\nu,v,w\n")
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at.radio(key="train.where").set_value("Local path").run()
+    for path in ("/etc/passwd", "../x.json"):
+        at.text_input(key="train.path").input(path)
+        at.button(key="train.go").click().run()
+        assert [unliteral(e.value) for e in at.error] == [
+            f"{path}: outside the app's data root {tmp_path.resolve()} (the server sets it "
+            f"with {ROOT_ENV})"
+        ]
+    at.text_input(key="train.path").input("table.csv")
+    at.button(key="train.go").click().run()
+    (message,) = [unliteral(e.value) for e in at.error]
+    assert message.endswith("the columns are: who, :x: **b** <i>h</i>, $x$")
+    assert at.error[0].value == literal(message)  # markdown that shows the text as it is
+    assert "studio.job.train" not in at.session_state

@@ -10,7 +10,17 @@ import pytest
 from semax import figures
 from semax.training.evaluate import BUCKET_LABELS
 
-METHODS = ["semax", "bias", "ncf", "deepconn", "transnets", "transnets-ext", "sema", "semax-notext"]
+METHODS = [
+    "semax",
+    "bias",
+    "mf",
+    "ncf",
+    "deepconn",
+    "transnets",
+    "transnets-ext",
+    "sema",
+    "semax-notext",
+]
 
 
 def table3(methods=METHODS, seeds=(0, 1, 2)):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from studio.markup import unliteral
+
 
 def finished(name: str) -> None:
     import streamlit as st
@@ -37,7 +39,7 @@ def test_the_panel_shows_a_finished_job_and_its_loss_curve():
 
 def test_the_panel_shows_an_error_in_one_line():
     at = AppTest.from_function(finished, args=("bad",)).run()
-    assert [e.value for e in at.error] == ["Failed: ValueError: no good"]
+    assert [unliteral(e.value) for e in at.error] == ["Failed: ValueError: no good"]
 
 
 def trained(folder: str) -> None:
@@ -57,3 +59,30 @@ def test_a_finished_training_becomes_the_current_model_once(app_bundle):
     at = AppTest.from_function(trained, args=(str(app_bundle),), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.markdown[-1].value == "trained now on app-test.json"
+
+
+def busy() -> None:
+    import streamlit as st
+
+    from studio import jobs
+    from studio.background import Job
+
+    def forever(job):
+        while not job.cancelled:
+            job._cancel.wait(0.01)
+
+    first = jobs.start(Job("train", forever))
+    second = jobs.start(Job("sweep", forever))  # one training job per session
+    st.write(f"{first is not None}|{second is None}")
+    first.cancel()
+    first.wait(10)
+
+
+def test_a_second_job_in_a_session_is_refused_with_a_busy_message():
+    at = AppTest.from_function(busy).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.markdown[-1].value == "True|True"
+    assert [unliteral(e.value) for e in at.error] == [
+        "This session is already running a training job (train); wait for it to finish or "
+        "cancel it."
+    ]

@@ -34,7 +34,14 @@ def test_every_address_opens_its_page(address):
 
 
 def test_routes_name_existing_pages_once():
-    assert [r.url_path for r in ROUTES] == ["model", "predictor", "attention", "errors", "beta"]
+    assert [r.url_path for r in ROUTES] == [
+        "model",
+        "predictor",
+        "attention",
+        "errors",
+        "beta",
+        "compare",
+    ]
     assert DEFAULT.url_path == "model"
     for route in ROUTES:
         assert route.script.is_file(), route

@@ -65,3 +65,61 @@ def test_command_and_kinds():
     assert SmallTraining().command("my file.json").endswith("--beta 0.4")
     assert "'my file.json'" in SmallTraining().command("my file.json")
     assert {"semax", "sema", "bias"} <= set(kinds())
+
+
+def test_device_choice_auto_resolves_to_the_cpu_here_and_training_runs_on_it(monkeypatch):
+    import torch
+
+    from studio.training import default_sizes, device_note, devices, resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert devices() == ["auto", "cpu"]
+    assert resolve_device("auto") == "cpu" and "**cpu**" in device_note("auto")
+    assert default_sizes("cuda")["max_ratings"] > default_sizes("cpu")["max_ratings"]
+    settings = SmallTraining(
+        kind="semax", epochs=1, dim=4, max_words=12, max_history=3, min_count=1, batch_size=64
+    )
+    job = training_job(tiny_frame(300), settings).start()
+    assert job.wait(300) and job.status == "done", job.error
+    assert job.result.config["train"]["device"] == "cpu"
+    assert "trained on cpu" in job.message
+    assert "--device" not in settings.command("f")  # auto is the CLI's default too
+    settings.device = "cpu"
+    assert "--device cpu" in settings.command("f")
+
+
+def test_devices_lists_each_gpu_present(monkeypatch):
+    import torch
+
+    from studio.training import devices
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert devices() == ["auto", "cpu", "cuda:0", "cuda:1"]
+
+
+def test_live_ratings_per_second_in_the_message():
+    from studio.training import _rated
+
+    job = training_job(tiny_frame(10), SmallTraining())
+    job.report(message="epoch 1/1, step 2/9, loss 1.0")
+    rated = _rated(job, lambda event: False, "cpu")
+    assert rated({"event": "step", "ratings_s": 1234.4}) is False
+    assert job.message.endswith("· 1,234 ratings/s on cpu")
+
+
+def test_baseline_job_trains_on_exactly_the_bundles_data_and_split(app_bundle):
+    from semax.bundle import hub
+    from semax.comparison import mismatch
+    from studio.training import baseline_job
+
+    a = hub.load(app_bundle)
+    for kind in ("bias", "mf"):
+        job = baseline_job(a, kind, "auto").start()
+        assert job.wait(300) and job.status == "done", job.error
+        b = job.result
+        assert b.kind == kind and b.config["cutoffs"] == a.config["cutoffs"]
+        test = [x.data.reviews.iloc[x.data.test_rows] for x in (a, b)]
+        assert mismatch(a.config, b.config, *test) == []

@@ -11,7 +11,7 @@ from semax.data.text import Vocab
 from semax.data.word_vectors import embedding_matrix, read_word_vectors, train_word_vectors
 from semax.errors import DataError
 from semax.training import TrainConfig, pipeline
-from tests.helpers import tiny_frame
+from tests.helpers import NOT_REVIEWS_LINES, quoted_lines, tiny_frame, write_not_reviews
 
 PLANTED = "zyzzyva"
 
@@ -59,6 +59,17 @@ def test_a_file_that_is_not_vectors_is_one_clear_error(tmp_path):
     path.write_text("hello world\nthis is not a vector file\n")
     with pytest.raises(DataError, match="not a word2vec or GloVe file"):
         read_word_vectors(path)
+
+
+@pytest.mark.parametrize("name", ["secrets.txt", "secrets.txt.gz"])
+def test_the_error_on_a_file_that_is_not_vectors_quotes_none_of_its_lines(tmp_path, name):
+    path = write_not_reviews(tmp_path / name)
+    with pytest.raises(DataError) as err:
+        read_word_vectors(path)
+    assert str(err.value).startswith(f"{name}: not a word2vec or GloVe file")
+    assert not quoted_lines(str(err.value)), str(err.value)
+    for line in NOT_REVIEWS_LINES:  # not even one of their words
+        assert not any(len(w) > 3 and w in str(err.value) for w in line.split()), line
 
 
 def test_training_starts_the_word_embeddings_from_the_vectors(planted, tmp_path):
