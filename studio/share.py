@@ -18,6 +18,7 @@ import streamlit as st
 
 from semax.bundle.hub import parse_repo_id
 from semax.errors import BundleError
+from studio import messages
 from studio.state import DEMO, DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCE_KEY
 
 PARAMS = ("model", "vs", "user", "item", "review")
@@ -116,7 +117,7 @@ def seed(name: str, key: str, check: Callable[[str], object]) -> None:
     try:
         st.session_state[key] = check(value)
     except ValueError as exc:
-        st.warning(f"{exc}; ignored.")
+        messages.warning(f"{exc}; ignored.")
 
 
 def member(names: Collection[str], what: str, new_ok: bool = False) -> Callable[[str], str]:
@@ -128,7 +129,7 @@ def member(names: Collection[str], what: str, new_ok: bool = False) -> Callable[
             message = f"{what} {value!r} from the address is not in this model's data"
             if not new_ok or not value.strip():
                 raise ValueError(message)
-            st.info(f"{message}: treated as a new (cold-start) {what}.")
+            messages.info(f"{message}: treated as a new (cold-start) {what}.")
         return value
 
     return check
@@ -161,7 +162,7 @@ def warn_unknown() -> None:
     """A message naming the address's parameters this app does not know."""
     bad = unknown(st.query_params.keys())
     if bad:
-        st.warning(
+        messages.warning(
             f"Unknown address parameter(s) ignored: {', '.join(bad)} "
             f"(this app reads {', '.join(PARAMS)})."
         )

@@ -361,13 +361,13 @@ def test_the_attention_view_and_the_model_source_round_trip(
 def test_bad_address_parameters_give_messages_not_exceptions(monkeypatch, app_bundle, fake_results):
     params = {"review": "banana", "user": "nobody", "colour": "red"}
     at = open_address("attention", params, monkeypatch, app_bundle, fake_results)
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = " ".join(unliteral(w.value) for w in at.warning)  # shown as text, not markdown
     assert "review 'banana' from the address is not a review id" in warnings
     assert "user 'nobody' from the address is not in this model's data" in warnings
     assert "Unknown address parameter(s) ignored: colour" in warnings
     at = open_address("predictor", {"user": "nobody"}, monkeypatch, app_bundle, fake_results)
     assert at.selectbox(key="pred.user").value == "nobody"  # a new, cold-start user
-    assert any("treated as a new (cold-start) user" in i.value for i in at.info)
+    assert any("treated as a new (cold-start) user" in unliteral(i.value) for i in at.info)
     at = open_address("model", {"model": "/no/such/model"}, monkeypatch, app_bundle, fake_results)
     assert at.sidebar.error and not at.exception  # outside the data root, or no such folder
 
