@@ -11,19 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from semax.experiments import results
+from semax.experiments.grid import METHODS
 from semax.experiments.results import pm, summarize
 
-ORDER = [
-    "bias",
-    "mf",
-    "ncf",
-    "deepconn",
-    "transnets",
-    "transnets-ext",
-    "semax-notext",
-    "sema",
-    "semax",
-]
+ORDER = list(METHODS)  # the grid's order: baselines first, SEMAX last
 
 
 def table3(folders: list[Path]) -> str:
