@@ -248,10 +248,11 @@ class SEMAX(nn.Module):
         return self.drop(self.user_factor(user)), self.drop(self.item_factor(item))  # (B, D1) each
 
     def encode_reviews(
-        self, tokens: torch.Tensor, lengths: torch.Tensor, trim: bool = True
-    ) -> torch.Tensor:
-        """Text embeddings y of reviews (R, L) -> (R, D3), Eq. 12."""
-        return self.review_encoder(self.drop(self.word_emb(tokens)), lengths, trim)
+        self, tokens: torch.Tensor, lengths: torch.Tensor, trim: bool = True, states: bool = False
+    ):
+        """Text embeddings y of reviews (R, L) -> (R, D3), Eq. 12; with `states` also every
+        word's state h_1..h_L (R, L, D3), Eq. 1-6."""
+        return self.review_encoder(self.drop(self.word_emb(tokens)), lengths, trim, states)
 
     def rate(self, u, v, h_u, h_v, user, item) -> tuple[torch.Tensor, torch.Tensor]:
         """Eq. 15-16 plus the global mean and the biases."""
@@ -300,8 +301,9 @@ class SEMAX(nn.Module):
         one_pass = run_related and batch.target_index is not None
         h_u = h_v = states = None
         if self.cfg.use_text:
-            x = self.drop(self.word_emb(batch.review_tokens))  # (R, L, D2)
-            encoded = self.review_encoder(x, batch.review_lengths, batch.trim_reviews, one_pass)
+            encoded = self.encode_reviews(
+                batch.review_tokens, batch.review_lengths, batch.trim_reviews, one_pass
+            )
             y, states = encoded if one_pass else (encoded, None)  # (R, D3), (R, L, D3)  Eq. 12
             h_u = self.user_history(
                 y, batch.user_history, batch.user_history_len
