@@ -1,13 +1,20 @@
 """GPU check: a few hundred SEMAX training steps on the GPU (bf16 autocast, cuDNN LSTM, pinned
-memory) and on the CPU, on a synthetic corpus; prints ratings/s for both as one JSON object."""
+memory) and on the CPU, on a synthetic corpus, and the app's own "train a small model now" job
+(`studio.training.training_job`, the device's default sizes) on the auto-chosen device; prints
+ratings/s for each as one JSON object. Runs on a CPU-only machine too (the GPU parts skipped)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
 import time
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # studio/ (the app's job code)
 
 from semax.data import DataConfig, prepare
 from semax.models import registry
@@ -53,12 +60,43 @@ def steps_per_second(model, data, batches, device, amp: bool) -> dict:
     }
 
 
+def app_job(n_reviews: int, epochs: int, device: str = "auto") -> dict:
+    """The app's training job, as the Model page starts it, with `device`'s default sizes:
+    the device it trained on, the ratings/s it showed while training, and its result."""
+    from studio.training import SmallTraining, default_sizes, resolve_device, training_job
+
+    df, _ = generate(n_reviews, seed=1)
+    resolved = resolve_device(device)
+    sizes = {**default_sizes(resolved), "epochs": epochs}
+    job = training_job(df, SmallTraining(device=device, **sizes), "synthetic").start()
+    shown = []
+    while not job.wait(0.5):
+        found = re.search(r"([\d,]+) ratings/s on (\S+)", job.message)
+        if found:
+            shown.append(float(found.group(1).replace(",", "")))
+    if job.status != "done":
+        return {"status": job.status, "error": job.error}
+    bundle = job.result
+    return {
+        "device": bundle.config["train"]["device"],
+        "sizes": sizes,
+        "ratings_per_s_shown": {"median": sorted(shown)[len(shown) // 2], "max": max(shown)}
+        if shown
+        else None,
+        "seconds": job.seconds,
+        "test_rmse": bundle.metrics["rmse"],
+        "epochs_run": len(job.epochs),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reviews", type=int, default=60_000)
     ap.add_argument("--gpu-steps", type=int, default=300)
     ap.add_argument("--cpu-steps", type=int, default=40)
     ap.add_argument("--batch-size", type=int, default=512)
+    ap.add_argument("--app-reviews", type=int, default=60_000, help="corpus of the app job")
+    ap.add_argument("--app-epochs", type=int, default=2)
     args = ap.parse_args()
     out = {"benchmark": "gpu_check", "torch": torch.__version__, "cuda": torch.cuda.is_available()}
     t0 = time.perf_counter()
@@ -103,6 +141,7 @@ def main() -> None:
         amp=False,
     )
     out["cpu_threads"] = torch.get_num_threads()
+    out["app_job"] = app_job(args.app_reviews, args.app_epochs)
     if "gpu_bf16" in out:
         out["gpu_bf16_over_cpu"] = out["gpu_bf16"]["ratings_per_s"] / out["cpu"]["ratings_per_s"]
     print(json.dumps(out, indent=1))

@@ -5,7 +5,7 @@ user or an item attends to most."""
 import pandas as pd
 import streamlit as st
 
-from studio import cached, charts, render, share
+from studio import cached, charts, pickers, render, share
 from studio.navigation import ensure_routed
 from studio.reviews import filter_reviews, keep_picked, label
 from studio.state import require_model
@@ -26,12 +26,8 @@ share.seed("user", "att.user", share.member(cur.rec.user_reviews, "user"))
 share.seed("item", "att.item", share.member(cur.rec.item_reviews, "item"))
 share.seed("review", "att.review", lambda v: share.review_id(v, len(reviews)))
 f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
-user = f1.selectbox(
-    "User", sorted(reviews["user"].unique()), index=None, placeholder="any user", key="att.user"
-)
-item = f2.selectbox(
-    "Item", sorted(reviews["item"].unique()), index=None, placeholder="any item", key="att.item"
-)
+user = pickers.id_picker(f1, "User", cur.rec.user_names, "att.user", what="users", empty="any user")
+item = pickers.id_picker(f2, "Item", cur.rec.item_names, "att.item", what="items", empty="any item")
 stars = f3.slider("Rating", 1.0, 5.0, (1.0, 5.0), 1.0, key="att.rating")
 word = f4.text_input("Contains the word", key="att.word")
 found = filter_reviews(reviews, user, item, stars, word)
@@ -93,9 +89,9 @@ if cur.related:
     st.subheader("Words a user or an item attends to most")
     s1, s2 = st.columns([1, 3])
     side = s1.radio("Whose reviews", ["user", "item"], horizontal=True, key="att.side")
-    default = reviews.at[pick, side]
-    names = sorted(reviews[side].unique())
-    name = s2.selectbox(side.title(), names, index=names.index(default), key=f"att.top_{side}")
+    names = cur.rec.user_names if side == "user" else cur.rec.item_names
+    st.session_state.setdefault(f"att.top_{side}", reviews.at[pick, side])
+    name = pickers.id_picker(s2, side.title(), names, f"att.top_{side}", what=f"{side}s")
     top = cached.top_words(b, cur.key, side, name)
     if top:
         frame = pd.DataFrame(top, columns=["word", "weight ÷ uniform", "count"])

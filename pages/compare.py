@@ -82,7 +82,7 @@ render.table(tables["buckets"], "compare-buckets")
 
 st.subheader("A's error against B's per test rating")
 render.chart(figs["compare-errors"], "compare-errors")
-render.table(tables["predictions"], "compare-predictions")
+render.table(tables["predictions"], "compare-predictions", show=1_000)
 
 st.subheader("Where they disagree most")
 render.table(tables["disagreements"], "compare-disagreements")

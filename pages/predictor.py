@@ -4,7 +4,7 @@ attention, and r̂_uv before → after adding the review to the user's history);
 import pandas as pd
 import streamlit as st
 
-from studio import cached, charts, render, share
+from studio import cached, charts, pickers, render, share
 from studio.errors import SemaxError
 from studio.navigation import ensure_routed
 from studio.reviews import cold_label
@@ -19,17 +19,21 @@ share.seed("user", "pred.user", share.member(rec.user_reviews, "user", new_ok=Tr
 share.seed("item", "pred.item", share.member(rec.item_reviews, "item", new_ok=True))
 
 c1, c2 = st.columns(2)
-user = c1.selectbox(
+user = pickers.id_picker(
+    c1,
     "User — search, or type a new id for a cold-start user",
     rec.user_names,
-    key="pred.user",
-    accept_new_options=True,
+    "pred.user",
+    what="users",
+    new_ok=True,
 )
-item = c2.selectbox(
+item = pickers.id_picker(
+    c2,
     "Item — search, or type a new id for a cold-start item",
     rec.item_names,
-    key="pred.item",
-    accept_new_options=True,
+    "pred.item",
+    what="items",
+    new_ok=True,
 )
 share.keep(user=user, item=item)
 if user is None or item is None:

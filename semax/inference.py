@@ -7,6 +7,7 @@ history state are computed once; other models go through their ordinary `predict
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,25 +55,41 @@ def clip(r: float) -> float:
 class Recommender:
     """Answers queries against a trained model and its data."""
 
-    def __init__(self, model: torch.nn.Module, data: ReviewData):
+    def __init__(
+        self, model: torch.nn.Module, data: ReviewData, item_states: torch.Tensor | None = None
+    ):
+        """`item_states`: h_v of every item in `item_names` order, saved with the bundle."""
         self.model = model.eval()
         self.data = data
         self.device = next(model.parameters()).device
         self.user_index = {u: i for i, u in enumerate(data.users)}
         self.item_index = {v: i for i, v in enumerate(data.items)}
-        reviews = data.reviews
-        self.user_reviews = _timelines(reviews["user"].to_numpy())
-        self.item_reviews = _timelines(reviews["item"].to_numpy())
         self.H = data.config.max_history
         self.cached = isinstance(model, SEMAX) and model.cfg.use_text
         self._review_emb: torch.Tensor | None = None
         self._states: dict[str, dict[str, torch.Tensor]] = {"user": {}, "item": {}}
+        self._item_matrix = None
+        if self.cached and item_states is not None:
+            self._item_matrix = item_states.to(self.device)
 
     @classmethod
     def from_bundle(cls, bundle) -> Recommender:
-        return cls(bundle.model, bundle.data)
+        return cls(bundle.model, bundle.data, getattr(bundle, "item_states", None))
 
-    # -- names -------------------------------------------------------------------------------
+    # -- names (built on first use: a model only compared needs none) ------------------------
+
+    @functools.cached_property
+    def user_reviews(self) -> dict[str, np.ndarray]:
+        """Each user's review ids, oldest first."""
+        return _timelines(self.data.reviews["user"].to_numpy())
+
+    @functools.cached_property
+    def item_reviews(self) -> dict[str, np.ndarray]:
+        return _timelines(self.data.reviews["item"].to_numpy())
+
+    @functools.cached_property
+    def _item_row(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.item_reviews)}
 
     @property
     def user_names(self) -> list[str]:
@@ -125,6 +142,8 @@ class Recommender:
         return encoder(seq, index, torch.tensor([len(emb)], device=self.device))[0]
 
     def state(self, side: str, name: str) -> torch.Tensor:
+        if side == "item" and self._item_matrix is not None and name in self._item_row:
+            return self._item_matrix[self._item_row[name]]
         cache = self._states[side]
         if name not in cache:
             cache[name] = self._history_state(side, self.history(side, name))
@@ -132,22 +151,20 @@ class Recommender:
 
     @torch.no_grad()
     def item_states(self) -> torch.Tensor:
-        """h_v of every known item, (n_items_in_data, D3), cached."""
-        names = self.item_names
-        missing = [n for n in names if n not in self._states["item"]]
-        if missing:
-            hist = np.full((len(missing), self.H), NO_REVIEW, dtype=np.int64)
-            for r, name in enumerate(missing):
+        """h_v of every item in the data, in `item_names` order, (n_items_in_data, D3): one
+        batched pass over the item histories, once (or saved with the bundle)."""
+        if self._item_matrix is None:
+            names = self.item_names
+            hist = np.full((len(names), self.H), NO_REVIEW, dtype=np.int64)
+            for r, name in enumerate(names):
                 h = self.history("item", name)
                 hist[r, : len(h)] = h
             emb = self.embeddings(hist[hist >= 0])  # only the reviews these histories use
             index = np.full(hist.shape, -1, dtype=np.int64)
             index[hist >= 0] = np.arange(int((hist >= 0).sum()))
             hist_t = torch.from_numpy(index).to(self.device)
-            lens = (hist_t >= 0).sum(1)
-            states = self.model.item_history(emb, hist_t, lens)
-            self._states["item"].update(zip(missing, states, strict=True))
-        return torch.stack([self._states["item"][n] for n in names])
+            self._item_matrix = self.model.item_history(emb, hist_t, (hist_t >= 0).sum(1))
+        return self._item_matrix
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -61,9 +61,11 @@ def problems(a: Current, b: Current) -> list[str]:
 
 @st.cache_data(show_spinner="Predicting the test ratings…", max_entries=16)
 def test_predictions(_bundle, key: str) -> np.ndarray:
-    """A model's predictions of its test ratings (cached per model)."""
+    """A model's predictions of its test ratings: saved with the bundle, or computed once."""
     from semax.training.loop import predict_rows
 
+    if _bundle.test_predictions is not None:
+        return _bundle.test_predictions.numpy()
     data = _bundle.data
     return predict_rows(_bundle.model, data, data.test_rows)
 

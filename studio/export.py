@@ -1,6 +1,6 @@
 """Downloads of what the pages show (no streamlit here; `studio.render` puts the buttons on the
 page): tables as CSV, figures as standalone HTML files (plotly.js inline, so they open offline;
-their toolbar saves an SVG) and as PNG from the app's own chart toolbar (`chart_config`), the
+their toolbar saves an SVG) and as PNG or SVG from the app's chart toolbars (`chart_config`), the
 coloured attention view as an HTML file, and several files as one zip."""
 
 from __future__ import annotations

@@ -43,17 +43,31 @@ def download(label: str, data, name: str, ext: str, mime: str) -> None:
     )
 
 
+IMAGE_FORMAT_KEY = "studio.image_format"  # the sidebar's choice: what the toolbars' camera saves
+IMAGE_FORMATS = ("png", "svg")
+
+
 def chart(fig, key: str, **kw) -> None:
-    """A figure (its toolbar saves a PNG) with a download of it as a standalone HTML file
-    (built on click only: plotly.js is 4 MB)."""
-    st.plotly_chart(fig, key=key, config=export.chart_config(key), **kw)
+    """A figure (its toolbar's camera saves a PNG or SVG, as chosen in the sidebar) with a
+    download of it as a standalone HTML file (built on click only: plotly.js is 4 MB)."""
+    image = st.session_state.get(IMAGE_FORMAT_KEY, IMAGE_FORMATS[0])
+    st.plotly_chart(fig, key=key, config=export.chart_config(key, image), **kw)
     download("Figure as HTML", lambda: export.figure_html(fig, key), key, "html", "text/html")
 
 
-def table(frame: pd.DataFrame, name: str, **kw) -> None:
-    """A table (no index) with a download of it as CSV."""
-    st.dataframe(frame, hide_index=True, **kw)
-    download("Table as CSV", export.csv_bytes(frame), name, "csv", "text/csv")
+EAGER_ROWS = 5_000  # a larger table's CSV is built when its button is clicked
+
+
+def table(frame: pd.DataFrame, name: str, show: int | None = None, **kw) -> None:
+    """A table (no index) with a download of it as CSV; `show` caps the rows drawn (the CSV
+    keeps every row)."""
+    if show is not None and len(frame) > show:
+        st.dataframe(frame.head(show), hide_index=True, **kw)
+        st.caption(f"The first {show:,} of {len(frame):,} rows; the CSV holds them all.")
+    else:
+        st.dataframe(frame, hide_index=True, **kw)
+    data = export.csv_bytes(frame) if len(frame) <= EAGER_ROWS else lambda: export.csv_bytes(frame)
+    download("Table as CSV", data, name, "csv", "text/csv")
 
 
 def attention_download(name: str, title: str, words, weights, known=None, note: str = "") -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from semax.errors import SemaxError
-from studio import jobs, messages, paths, share, state
+from studio import jobs, messages, paths, render, share, state
 from studio.bundles import score
 from studio.state import DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCES, Current
 
@@ -76,6 +76,14 @@ def sidebar() -> Current | None:
                 f"test RMSE {score(current.bundle.metrics, 'rmse')}"
             )
             st.caption(f"Loaded: {share.loaded_label(current.label)}")
+        st.radio(
+            "Figure toolbars save",
+            render.IMAGE_FORMATS,
+            format_func=str.upper,
+            horizontal=True,
+            key=render.IMAGE_FORMAT_KEY,
+            help="What the camera button above each figure downloads.",
+        )
     share.keep_source()
     st.session_state[state.CURRENT_KEY] = current
     return current

@@ -103,9 +103,12 @@ def load_model(source: str, revision: str | None, stamp: float) -> Current:
 
 
 def _warm(rec: Recommender) -> None:
-    """Off the first page: fill the recommender's caches (review embeddings, item states) and
-    import captum (seconds) so the Predictor and Attention pages answer at once."""
+    """Off the first page: tokenize the reviews, fill the recommender's caches (item states,
+    unless saved with the bundle) and import captum (seconds) so the Predictor and Attention
+    pages answer at once."""
     try:
+        rec.data.store.lengths  # noqa: B018 (a deferred store tokenizes on first use)
+        rec.user_reviews  # noqa: B018 (the timelines, built on first use)
         if rec.cached:
             rec.item_states()
         import captum.attr  # noqa: F401

@@ -7,6 +7,10 @@
     reviews.parquet    the reviews the model was trained and tested on (chronological, zstd)
     metrics.json       test MAE/RMSE, the rating-count buckets and the training curve
     README.md          the model card (`semax.bundle.card`)
+    cache.safetensors  optional: the test ratings' predictions (the Compare page needs no
+                       pass over the test split) and, for SEMAX with text, every item's history
+                       state h_v (the first top-N needs no pass over the item histories); tied
+                       to model.safetensors by its SHA-256, ignored (recomputed) otherwise
 
 `load_folder` checks every file (JSON shapes, the model kind, vocabulary and id-map sizes against
 the config, the tensor shapes with `strict=True`, finite weights, the review columns and count
@@ -17,6 +21,7 @@ suffix or by content) is refused. `semax.bundle.hub.load` adds Hub repo ids.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -46,6 +51,8 @@ FILES = (
     "metrics.json",
     "README.md",
 )
+CACHE = "cache.safetensors"
+CACHE_FILES = (CACHE,)  # optional: a bundle loads without them
 SAVING = ".semax-saving"  # in a folder that a save is still writing: it does not load
 REVIEW_COLUMNS = ("user", "item", "rating", "text", "time")
 PICKLE_SUFFIXES = (
@@ -75,6 +82,10 @@ class Bundle:
     metrics: dict = field(default_factory=dict)
     card: str = ""
     source: str = ""  # folder or repo id it was loaded from
+    # from cache.safetensors: h_v of every item in the data, and the test rows' predictions
+    item_states: torch.Tensor | None = None  # (n_items_in_data, D3)
+    test_predictions: torch.Tensor | None = None  # (n_test,)
+    cache_for: str | None = None  # SHA-256 of the weights those belong to (None: these weights)
 
     @property
     def title(self) -> str:
@@ -161,8 +172,12 @@ def _put_in_place(tmp: Path, target: Path) -> None:
     """Move the complete bundle in `tmp` to `target` (see `save`)."""
     if Path.cwd().is_relative_to(target):
         (target / SAVING).touch()  # target exists: the working directory is in it
-        for name in FILES:
+        for name in present_files(tmp):
             os.replace(tmp / name, target / name)
+        for name in CACHE_FILES:  # a stale cache of the old weights must not stay
+            if not (tmp / name).exists():
+                with contextlib.suppress(FileNotFoundError):
+                    (target / name).unlink()
         (target / SAVING).unlink()
         return
     if not _holds_files(target):
@@ -174,7 +189,7 @@ def _put_in_place(tmp: Path, target: Path) -> None:
     os.rename(target, old)
     os.rename(tmp, target)  # from here on the new bundle is in place
     for entry in old.iterdir():
-        if entry.name not in FILES:
+        if entry.name not in FILES + CACHE_FILES:
             os.rename(entry, target / entry.name)
     shutil.rmtree(old)
 
@@ -193,6 +208,67 @@ def _write(bundle: Bundle, folder: Path) -> None:
     data.reviews.to_parquet(folder / "reviews.parquet", index=False, compression="zstd")
     (folder / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=float))
     (folder / "README.md").write_text(bundle.card or model_card(bundle))
+    digest = _sha256(folder / "model.safetensors")
+    current = bundle.cache_for in (None, digest)  # else the weights changed since loading
+    cache = {
+        "item_states": _item_states(bundle, reuse=current),
+        "test_predictions": bundle.test_predictions if current else None,
+    }
+    cache = {k: v.float().cpu().contiguous() for k, v in cache.items() if v is not None}
+    if cache:
+        save_file(cache, str(folder / CACHE), metadata={"model_sha256": digest})
+
+
+def present_files(folder: Path) -> list[str]:
+    """The bundle files in `folder`: every required one and the optional caches it holds."""
+    return [*FILES, *(name for name in CACHE_FILES if (folder / name).is_file())]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _item_states(bundle: Bundle, reuse: bool) -> torch.Tensor | None:
+    """h_v of every item in the data (`Recommender.item_names` order) for models that have
+    them: the bundle's own (with `reuse`) or computed in eval mode (its mode restored)."""
+    from semax.inference import Recommender  # (inference does not import bundles)
+
+    if reuse and bundle.item_states is not None:
+        return bundle.item_states
+    model = bundle.model
+    training = model.training
+    try:
+        rec = Recommender(model, bundle.data)
+        return rec.item_states() if rec.cached else None
+    finally:
+        model.train(training)
+
+
+def _read_cache(folder: Path, shapes: dict[str, tuple]) -> dict[str, torch.Tensor]:
+    """The saved caches that belong to these weights (the SHA-256 of model.safetensors) and
+    have the expected `shapes`, by name; anything else in the file is ignored."""
+    path = folder / CACHE
+    if not path.is_file():
+        return {}
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            found = {k: f.get_tensor(k) for k in f.keys() if k in shapes}  # noqa: SIM118
+    except (SafetensorError, OSError):
+        return {}
+    digest = _sha256(folder / "model.safetensors")
+    if meta.get("model_sha256") != digest:
+        return {}
+    kept = {
+        k: v.float()
+        for k, v in found.items()
+        if tuple(v.shape) == shapes[k] and torch.isfinite(v).all()
+    }
+    return {**kept, "cache_for": digest} if kept else {}
 
 
 def _untied_state(model: torch.nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -259,7 +335,7 @@ def _check_files(folder: Path) -> None:
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise BundleError(f"{folder}: missing {', '.join(missing)}")
-    others = [p for p in folder.iterdir() if p.name not in FILES and p.is_file()]
+    others = [p for p in folder.iterdir() if p.name not in FILES + CACHE_FILES and p.is_file()]
     pickled = sorted(
         p.name for p in others if p.suffix.lower() in PICKLE_SUFFIXES or _looks_pickled(p)
     )
@@ -357,6 +433,10 @@ def load_folder(folder: str | Path, source: str | None = None) -> Bundle:
         raise BundleError(
             f"{folder / 'reviews.parquet'}: cannot prepare the reviews ({exc})"
         ) from None
+    shapes = {
+        "item_states": (int(data.reviews["item"].nunique()), getattr(model_cfg, "d_text", -1)),
+        "test_predictions": (len(data.test_rows),),
+    }
     return Bundle(
         kind=name,
         model=model,
@@ -365,6 +445,7 @@ def load_folder(folder: str | Path, source: str | None = None) -> Bundle:
         metrics=_read_json(folder, "metrics.json", dict),
         card=(folder / "README.md").read_text(encoding="utf-8", errors="replace"),
         source=source or str(folder),
+        **_read_cache(folder, shapes),
     )
 
 
@@ -384,4 +465,7 @@ def _read_reviews(folder: Path, config: dict) -> pd.DataFrame:
         )
     if len(reviews) == 0:
         raise BundleError(f"{path}: no reviews")
+    text = reviews["text"]  # (tokenized on first use, so checked here)
+    if text.isna().any() or not pd.api.types.is_string_dtype(text):
+        raise BundleError(f"{path}: the text column must hold strings")
     return reviews

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import semax
 from semax.bundle.card import LIBRARY_NAME, model_card
-from semax.bundle.format import FILES, Bundle, load_folder
+from semax.bundle.format import CACHE_FILES, FILES, Bundle, load_folder, present_files
 from semax.errors import BundleError, DataError, SemaxError
 
 # Hub names: letters, digits, `_`, `-`, `.`; start and end alphanumeric; no `--` or `..`.
@@ -121,7 +121,7 @@ def download(
             cache_dir=cache_dir,
             token=token,
             local_files_only=offline,
-            allow_patterns=list(FILES),
+            allow_patterns=[*FILES, *CACHE_FILES],
             library_name=LIBRARY_NAME,
             library_version=semax.__version__,
         )
@@ -189,7 +189,8 @@ def push(
     folder = Path(folder)
     with tempfile.TemporaryDirectory(prefix="semax-push-") as tmp:
         stage = Path(tmp)
-        for name in FILES:
+        files = present_files(folder)
+        for name in files:
             if name != "README.md":
                 _link_or_copy(folder / name, stage / name)
         (stage / "README.md").write_text(card, encoding="utf-8")
@@ -216,7 +217,7 @@ def push(
         "kind": bundle.kind,
         "url": str(url),
         "commit_url": str(getattr(commit, "commit_url", commit)),
-        "files": list(FILES),
+        "files": files,
     }
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from semax.data.history import build_histories, count_in
 from semax.data.split import FIT, TEST, VALID, chronological_order, cutoffs, split_labels
-from semax.data.text import TokenStore, Vocab, build_token_store
+from semax.data.text import DeferredTokenStore, TokenStore, Vocab, build_token_store
 
 UNKNOWN = "<unknown>"  # id 0 of the user and item maps: entities unseen in the fitting split
 
@@ -41,7 +41,7 @@ class ReviewData:
     """Model-ready data. Row r of every array is review (= rating) r, in chronological order."""
 
     reviews: pd.DataFrame  # canonical columns, chronological, RangeIndex = review id
-    store: TokenStore
+    store: TokenStore | DeferredTokenStore  # deferred: tokenized on first use
     users: list[str]  # model user id -> user string; users[0] = UNKNOWN
     items: list[str]
     user: np.ndarray  # (n,) int64 model user id (0 when unseen in the fitting split)
@@ -106,7 +106,8 @@ def prepare(
 ) -> ReviewData:
     """Order `df` chronologically, split it, tokenize every review once and index histories.
 
-    Pass `vocab`, `users` and `items` of a trained model to reproduce its inputs exactly.
+    Pass `vocab`, `users` and `items` of a trained model to reproduce its inputs exactly; with
+    `vocab` given, the reviews are tokenized on first use of `store` (a `DeferredTokenStore`).
     """
     config = config or DataConfig()
     if len(df) == 0:
@@ -116,9 +117,12 @@ def prepare(
     reviews = (df if in_order else df.iloc[order]).reset_index(drop=True)
     split = split_labels(len(reviews), config.train_frac, config.valid_frac)
     fit = split == FIT
-    store = build_token_store(
-        reviews["text"].tolist(), fit, config.max_words, config.min_count, vocab
-    )
+    texts = reviews["text"]
+
+    def tokenize() -> TokenStore:
+        return build_token_store(texts.tolist(), fit, config.max_words, config.min_count, vocab)
+
+    store = DeferredTokenStore(tokenize, vocab) if vocab is not None else tokenize()
     users, user = _id_map(reviews["user"], fit, users)
     items, item = _id_map(reviews["item"], fit, items)
     # Histories follow the real entity (unseen users too), not the model id that merges them.

@@ -7,8 +7,9 @@ become `<UNK>` (the paper's rule, with `min_count = 10`). `<PAD>` is 0.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,46 @@ class TokenStore:
     @property
     def max_words(self) -> int:
         return self.tokens.shape[1]
+
+
+class DeferredTokenStore:
+    """A TokenStore tokenized on first use, once, by whichever thread asks first. A loaded
+    model's vocabulary is known up front, so whatever needs only the reviews (the app's first
+    page, say) does not wait for every review to be tokenized. Pickles as a plain TokenStore."""
+
+    def __init__(self, build: Callable[[], TokenStore], vocab: Vocab):
+        self.vocab = vocab
+        self._build: Callable[[], TokenStore] | None = build
+        self._store: TokenStore | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def built(self) -> bool:
+        return self._store is not None
+
+    def get(self) -> TokenStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = self._build()
+                    self._build = None
+        return self._store
+
+    @property
+    def tokens(self) -> np.ndarray:
+        return self.get().tokens
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.get().lengths
+
+    @property
+    def max_words(self) -> int:
+        return self.get().max_words
+
+    def __reduce__(self):
+        store = self.get()
+        return TokenStore, (store.tokens, store.lengths, store.vocab)
 
 
 class StreamingTokenizer:

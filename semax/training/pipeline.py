@@ -172,7 +172,14 @@ def train(
     if vectors is not None:
         extra["word_vectors"] = {"file": str(word_vectors), "words_found": found}
     config = bundle_config(kind, model, data, train_config.to_dict(), data_source, extra)
-    bundle = Bundle(kind=kind, model=model, data=data, config=config, metrics=metrics)
+    bundle = Bundle(
+        kind=kind,
+        model=model,
+        data=data,
+        config=config,
+        metrics=metrics,
+        test_predictions=torch.as_tensor(result.test_predictions),
+    )
     bundle.card = model_card(bundle)
     if out_dir:
         save(bundle, out_dir, overwrite=True)  # the run folder: replaced

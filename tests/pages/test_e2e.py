@@ -195,7 +195,8 @@ def test_train_a_small_model_in_the_browser(server, page, shots, tmp_path):
     page.get_by_text("Finished in", exact=False).wait_for(timeout=300_000)
     wait_idle(page)
     # the trained model is now the current one: the sidebar switched its source
-    checked = page.get_by_test_id("stSidebar").locator("input[type=radio]:checked")
+    sources = page.get_by_test_id("stSidebar").get_by_role("radiogroup").first  # (not PNG/SVG)
+    checked = sources.locator("input[type=radio]:checked")
     assert checked.evaluate("e => e.closest('label').innerText") == "Train a small model now"
     assert page.get_by_text("trained now on", exact=False).count() >= 1
     snap(page, shots, "trained")

@@ -418,3 +418,37 @@ def test_training_reads_only_inside_the_data_root_and_shows_file_text_literally(
     assert message.endswith("the columns are: who, :x: **b** <i>h</i>, $x$")
     assert at.error[0].value == literal(message)  # markdown that shows the text as it is
     assert "studio.job.train" not in at.session_state
+
+
+def test_pickers_search_instead_of_listing_many_ids(monkeypatch, app_bundle, fake_results):
+    import studio.pickers
+
+    monkeypatch.setattr(studio.pickers, "MANY", 3)  # the test bundle's ids count as many
+    monkeypatch.setattr(studio.pickers, "SHOWN", 2)
+    at = open_address("predictor", {"user": "u5"}, monkeypatch, app_bundle, fake_results)
+    users = at.selectbox(key="pred.user")
+    assert users.value == "u5" and len(users.options) == 3, users.options  # the pick stays listed
+    at.text_input(key="pred.user.search").input("u1").run()
+    assert not at.exception, [e.value for e in at.exception]
+    users = at.selectbox(key="pred.user")
+    assert users.value == "u1"  # a new search picks its first match
+    assert all("u1" in o for o in users.options) and len(users.options) <= 3
+    at.switch_page("pages/attention.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"att.user.search", "att.item.search"} <= keys(at, "text_input")
+    assert at.selectbox(key="att.user").value is None  # "any user" until one is picked
+
+
+def test_figure_toolbars_save_the_image_format_chosen_in_the_sidebar(
+    monkeypatch, app_bundle, fake_results
+):
+    import json
+
+    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    assert at.sidebar.radio(key="studio.image_format").options == ["PNG", "SVG"]
+    at.sidebar.radio(key="studio.image_format").set_value("svg").run()
+    at.switch_page("pages/errors.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    charts = at.get("plotly_chart")
+    formats = {json.loads(c.proto.config)["toImageButtonOptions"]["format"] for c in charts}
+    assert charts and formats == {"svg"}

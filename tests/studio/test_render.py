@@ -30,3 +30,19 @@ def test_every_piece_of_review_text_is_escaped_html():
     assert "<script" not in joined and "<img" not in joined and "<b>" not in joined
     assert "&lt;script&gt;" in joined and "&lt;b&gt;u&lt;/b&gt;" in joined
     assert [c.value for c in at.caption] == ["no earlier reviews"]
+
+
+def long_table() -> None:
+    import pandas as pd
+
+    from studio import render
+
+    render.table(pd.DataFrame({"n": range(12)}), "long", show=5)
+    render.table(pd.DataFrame({"n": range(3)}), "short", show=5)
+
+
+def test_a_long_table_draws_its_first_rows_and_says_the_csv_holds_them_all():
+    at = AppTest.from_function(long_table).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [len(d.value) for d in at.dataframe] == [5, 3]
+    assert [c.value for c in at.caption] == ["The first 5 of 12 rows; the CSV holds them all."]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from semax.bundle.format import FILES
+from semax.bundle.format import CACHE, FILES
 from semax.cli import main
 from tests.helpers import REPO, hub_cache
 
@@ -89,8 +89,8 @@ def test_push_uploads_every_bundle_file_and_a_full_model_card(tiny_run, fake_hub
     assert ("init", "hf_test_token") in fake_hub.calls
     assert ("create_repo", "someone/semax-tiny", True, True, "model") in fake_hub.calls
     (upload,) = fake_hub.uploads
-    assert set(upload["files"]) == set(FILES)
-    for name in FILES:
+    assert set(upload["files"]) == {*FILES, CACHE}  # the SEMAX bundle's item states too
+    for name in upload["files"]:
         if name != "README.md":
             assert upload["files"][name] == before[name], name
     card = upload["files"]["README.md"].decode()

@@ -57,3 +57,31 @@ def test_token_store_tokens_equal_tokenize():
     for r, text in enumerate(texts):
         ids = store.tokens[r, : store.lengths[r]]
         assert [store.vocab.words[i] for i in ids] == tokenize(text)
+
+
+def test_a_deferred_store_tokenizes_once_on_first_use_and_pickles_as_a_plain_store():
+    import pickle
+    import threading
+
+    from semax.data.text import DeferredTokenStore, TokenStore
+
+    texts = ["good sound", "bad strap broke", "good good"]
+    fit = np.ones(3, dtype=bool)
+    vocab = build_token_store(texts, fit, max_words=4, min_count=1).vocab
+    calls = []
+
+    def build():
+        calls.append(1)
+        return build_token_store(texts, fit, max_words=4, min_count=1, vocab=vocab)
+
+    store = DeferredTokenStore(build, vocab)
+    assert not store.built and store.vocab is vocab and calls == []
+    threads = [threading.Thread(target=lambda: store.tokens) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [1] and store.built
+    assert store.lengths.tolist() == [2, 3, 2] and store.max_words == 4
+    plain = pickle.loads(pickle.dumps(store))
+    assert type(plain) is TokenStore and np.array_equal(plain.tokens, store.tokens)

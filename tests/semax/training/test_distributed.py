@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from semax.bundle.format import FILES
+from semax.bundle.format import CACHE, FILES
 from semax.cli import main
 from semax.training import distributed
 from tests.helpers import REPO  # noqa: E402
@@ -121,7 +121,9 @@ def test_two_processes_match_one_process_and_only_rank_0_writes(tmp_path):
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1  # one JSON result: rank 0's
     assert proc.stderr.count("training semax on") == 1 and "on 2 processes" in proc.stderr
-    assert sorted(p.name for p in ddp.iterdir()) == sorted(FILES)  # no checkpoint, no per-rank file
+    assert sorted(p.name for p in ddp.iterdir()) == sorted(
+        [*FILES, CACHE]
+    )  # no checkpoint, no per-rank file
     assert list(workdir.iterdir()) == []
 
     one = json.loads((single / "metrics.json").read_text())
