@@ -54,6 +54,13 @@ def _args(p: argparse.ArgumentParser) -> None:
         "--no-tune", action="store_true", help="skip the validation grid and use defaults"
     )
     add_flags(p, TrainConfig, ["epochs", "threads"])
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="runs trained at once, each in its own process with --threads torch threads "
+        "(on 2 cores: 2 workers of 1 thread) (default 1)",
+    )
     add_dim_flag(p)
     add_flags(p, DataConfig, ["max_words", "max_history"])
     add_refit_flag(p)
@@ -85,6 +92,8 @@ def run_experiments(args: argparse.Namespace) -> None:
         raise SemaxError(f"unknown ablations {bad}; choose from {', '.join(ABLATIONS)}")
     if args.seeds < 1:
         raise SemaxError("--seeds must be at least 1")
+    if args.workers < 1:
+        raise SemaxError("--workers must be at least 1")
     if any(not 0 <= b <= 1 for b in args.betas):
         raise SemaxError("--betas must lie in [0, 1]")
     base = TrainConfig(**config_values(args, TrainConfig))
@@ -92,7 +101,9 @@ def run_experiments(args: argparse.Namespace) -> None:
     df, _ = read_source(args)
     data = prepare(df, dcfg)
     dataset = args.dataset or Path(args.data).name.split(".")[0]
-    grid = Grid(data, args.out, dataset, base, dims(args.dim), refit=args.refit)
+    grid = Grid(
+        data, args.out, dataset, base, dims(args.dim), refit=args.refit, workers=args.workers
+    )
     tables = grid.run(args.methods, args.seeds, args.betas, args.ablations, tune=not args.no_tune)
     table = summary(tables["table3"]) if len(tables["table3"]) else None
     result = {

@@ -3,7 +3,8 @@
 `add_flags(parser, Config, names)` declares `--max-words` for the field `max_words`, and so on:
 the value's type is the type of the field's default, the flag's default is the field's default,
 the help text is the field's `metadata["help"]` followed by that default, and
-`metadata["choices"]` limits the values. With `unset=...` the flags default to None instead, so
+`metadata["choices"]` limits the values. A bool field becomes a pair, `--share-encoder` /
+`--no-share-encoder`. With `unset=...` the flags default to None instead, so
 that whoever builds the config keeps its own default: a model kind's (`--model sema` trains with
 beta 1 unless `--beta` is given) or a prepared folder's.
 
@@ -36,9 +37,17 @@ def add_flags(
     by_name = {f.name: f for f in fields(config)}
     for name in names:
         f = by_name[name]
-        if f.default is MISSING or isinstance(f.default, bool):
-            raise TypeError(f"{config.__name__}.{name}: only number and text fields become flags")
+        if f.default is MISSING:
+            raise TypeError(f"{config.__name__}.{name}: only fields with a default become flags")
         note = (unset or "default {default}").format(default=f.default)
+        if isinstance(f.default, bool):
+            p.add_argument(
+                flag(name),
+                action=argparse.BooleanOptionalAction,
+                default=None if unset else f.default,
+                help=f"{f.metadata['help']} ({note})" if "help" in f.metadata else note,
+            )
+            continue
         p.add_argument(
             flag(name),
             type=type(f.default),

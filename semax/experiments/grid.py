@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,8 +157,23 @@ def tuning_runs(methods) -> list[Run]:
     return runs
 
 
+_WORKER_GRID = None  # the grid a worker process runs for (set by its initializer)
+
+
+def _start_worker(grid: Grid) -> None:
+    global _WORKER_GRID
+    _WORKER_GRID = grid
+
+
+def _run_in_worker(run: Run) -> str:
+    _WORKER_GRID.execute(run)
+    return run.run_id
+
+
 class Grid:
-    """Runs the experiments for one dataset into `out`, resumably."""
+    """Runs the experiments for one dataset into `out`, resumably; with `workers` > 1 that many
+    processes (spawned, each with `base.threads` torch threads) run the runs at once. Every run
+    is seeded on its own, so the records do not depend on the order or the number of workers."""
 
     def __init__(
         self,
@@ -166,8 +183,10 @@ class Grid:
         base: TrainConfig | None = None,
         model_defaults: dict | None = None,
         refit: bool = True,
+        workers: int = 1,
     ):
         self.data, self.out, self.dataset = data, Path(out), dataset
+        self.workers = max(int(workers), 1)
         self.refit = refit  # retrain on fit + validation for the chosen epochs (not in tuning)
         self.base = base or TrainConfig()
         self.model_defaults = model_defaults or {}
@@ -214,13 +233,35 @@ class Grid:
         tmp.replace(self.record_path(run))  # the record appears only once the run is complete
         return record
 
+    def execute_all(self, runs: Sequence[Run], bar=None) -> list[dict]:
+        """Every run's record, in order: the missing runs first, in `workers` processes."""
+        todo = [r for r in runs if not self.done(r)]
+        if bar is not None:
+            bar.update(len(runs) - len(todo))
+        if self.workers > 1 and len(todo) > 1:
+            context = multiprocessing.get_context("spawn")  # no forked torch thread pools
+            with ProcessPoolExecutor(
+                min(self.workers, len(todo)), context, _start_worker, (self,)
+            ) as pool:
+                for done in as_completed([pool.submit(_run_in_worker, r) for r in todo]):
+                    run_id = done.result()  # a failed run raises here
+                    if bar is not None:
+                        bar.set_postfix_str(run_id)
+                        bar.update(1)
+        else:
+            for run in todo:
+                if bar is not None:
+                    bar.set_postfix_str(run.run_id)
+                self.execute(run)
+                if bar is not None:
+                    bar.update(1)
+        return [self.execute(r) for r in runs]  # all on disk now: their records
+
     def tune(self, methods, bar=None) -> dict[str, dict]:
         """Best validation point per method (seed 0)."""
         best: dict[str, tuple[float, dict]] = {}
-        for run in tuning_runs(methods):
-            rec = self.execute(run)
-            if bar is not None:
-                bar.update(1)
+        runs = tuning_runs(methods)
+        for run, rec in zip(runs, self.execute_all(runs, bar), strict=True):
             if run.method not in best or rec["valid_rmse"] < best[run.method][0]:
                 best[run.method] = (rec["valid_rmse"], {**run.model, **run.train})
         chosen = {m: params for m, (_, params) in best.items()}
@@ -248,10 +289,7 @@ class Grid:
         runs = plan(methods, seeds, betas, ablations, tuned)
         bar.total = len(tune_runs) + len(runs)
         bar.refresh()
-        for run in runs:
-            bar.set_postfix_str(run.run_id)
-            self.execute(run)
-            bar.update(1)
+        self.execute_all(runs, bar)
         bar.close()
         tables = self.tables()
         tables["bootstrap"] = bootstrap_table(self.out, self.data.rating[self.data.test_rows])

@@ -60,8 +60,12 @@ class SemaxConfig:
     biases: bool = True  # user and item biases on r_uv (an addition to the paper)
     use_text: bool = True  # False: the no-text ablation (ids, biases and MLP only)
     pooling: str = "attention"  # "attention" (Eq. 7-9) or "mean" (ablation)
-    share_encoder: bool = (
-        True  # one review LSTM for both tasks (the paper shares only X; validation)
+    share_encoder: bool = field(
+        default=True,
+        metadata={
+            "help": "one review LSTM for both tasks (fast: one pass per batch); "
+            "--no-share-encoder gives the related task its own, as the paper (X shared only)"
+        },
     )
     base: str = field(
         default="fixed",

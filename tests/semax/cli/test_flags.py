@@ -24,7 +24,8 @@ class Toy:
     mode: str = field(default="fast", metadata={"help": "how", "choices": ("fast", "slow")})
     step: float = field(default=0.1, metadata={"positive": True})
     plain: int = 3
-    on: bool = True
+    on: bool = field(default=True, metadata={"help": "switch"})
+    nameless: object = field(default_factory=list)
 
 
 def toy_parser(**kwargs) -> Parser:
@@ -61,9 +62,20 @@ def test_unset_flags_default_to_none_and_are_left_out():
     assert "(default: the caller's; here 60)" in " ".join(p.format_help().split())
 
 
-def test_only_number_and_text_fields_become_flags():
-    with pytest.raises(TypeError, match="Toy.on"):
-        add_flags(Parser(), Toy, ["on"])
+def test_only_fields_with_a_default_become_flags():
+    with pytest.raises(TypeError, match="Toy.nameless"):
+        add_flags(Parser(), Toy, ["nameless"])
+
+
+def test_a_bool_field_becomes_a_flag_pair():
+    p = Parser(prog="toy")
+    add_flags(p, Toy, ["on"])
+    assert p.parse_args([]).on is True and p.parse_args(["--no-on"]).on is False
+    assert "--on, --no-on switch (default True)" in " ".join(p.format_help().split())
+    unset = Parser(prog="toy")
+    add_flags(unset, Toy, ["on"], unset="default: the caller's")
+    assert config_values(unset.parse_args([]), Toy) == {}
+    assert config_values(unset.parse_args(["--no-on"]), Toy) == {"on": False}
 
 
 @pytest.mark.parametrize(
@@ -120,6 +132,13 @@ def test_an_unset_model_flag_leaves_the_kind_default(tiny_data):
     assert (notext.beta, notext.use_text) == (1.0, False)
     given = config_values(train_args("--model", "sema", "--beta", "0.3"), SemaxConfig)
     assert registry.config_for("sema", tiny_data, **given).beta == 0.3
+
+
+def test_train_takes_the_separate_encoder_as_a_flag(tiny_data):
+    default = registry.config_for("semax", tiny_data, **config_values(train_args(), SemaxConfig))
+    separate = config_values(train_args("--no-share-encoder"), SemaxConfig)
+    assert default.share_encoder is True and separate == {"share_encoder": False}
+    assert registry.config_for("semax", tiny_data, **separate).share_encoder is False
 
 
 BAD_TRAIN_VALUES = {

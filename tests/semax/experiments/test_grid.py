@@ -125,3 +125,15 @@ def test_masked_text_empties_every_history_review(data):
     batch = ablation_batcher("masked-text", data, model)(data.fit_rows[:20], True)
     assert int(batch.review_lengths.sum()) == 0
     assert batch.target_tokens is not None and int(batch.target_lengths.sum()) > 0
+
+
+def test_two_workers_write_the_same_records_as_one(data, tmp_path):
+    def records(workers: int) -> dict:
+        out = tmp_path / f"workers-{workers}"
+        grid = Grid(data, out, "tiny", TrainConfig(epochs=1), TINY, workers=workers)
+        grid.run(["bias", "mf"], seeds=2, betas=[], ablations=[], tune=False, progress=False)
+        keep = ("run_id", "mae", "rmse", "valid_rmse", "best_epoch")
+        return {r["run_id"]: {k: r[k] for k in keep} for r in grid.records()}
+
+    one, two = records(1), records(2)
+    assert len(one) == 4 and one == two
