@@ -298,11 +298,25 @@ def influence_bars(
 
 
 def error_scatter(
-    rows: pd.DataFrame, name_a: str = "A", name_b: str = "B", title: str | None = None
+    rows: pd.DataFrame,
+    name_a: str = "A",
+    name_b: str = "B",
+    title: str | None = None,
+    max_points: int | None = None,
 ) -> go.Figure:
     """A's error against B's per test rating (rows with `err_a`, `err_b` = prediction − rating,
-    and `review`, `rating`): points off the diagonal are ratings where they disagree."""
+    and `review`, `rating`): points off the diagonal are ratings where they disagree. With more
+    rows than `max_points`, the half of them where A and B disagree most and a seeded random
+    sample of the rest are drawn (the title says so)."""
     lim = float(np.nanmax(np.abs(rows[["err_a", "err_b"]].to_numpy()), initial=1.0))
+    drawn = ""
+    if max_points is not None and len(rows) > max_points:
+        gap = np.abs(rows["err_a"].to_numpy() - rows["err_b"].to_numpy())
+        order = np.argsort(-gap, kind="stable")
+        top, rest = order[: max_points // 2], order[max_points // 2 :]
+        sample = np.random.default_rng(0).choice(rest, max_points - len(top), replace=False)
+        drawn = f" ({max_points:,} of {len(rows):,} drawn: the largest disagreements and a sample)"
+        rows = rows.iloc[np.sort(np.r_[top, sample])]
     fig = go.Figure(
         go.Scattergl(
             x=rows["err_b"],
@@ -323,7 +337,7 @@ def error_scatter(
     )
     return _layout(
         fig,
-        title or f"Error per test rating: {name_a} against {name_b}",
+        (title or f"Error per test rating: {name_a} against {name_b}") + drawn,
         f"{name_b}: prediction − rating",
         f"{name_a}: prediction − rating",
     )

@@ -119,7 +119,7 @@ def figure_set(c: comparison.Comparison, metric: str = "rmse") -> dict[str, obje
         out[f"compare-{entity}-diff"] = figures.bucket_lines(
             diff, entity, metric, title=f"{m} difference {c.diff_name} by {entity} rating count"
         )
-    out["compare-errors"] = figures.error_scatter(c.rows, c.name_a, c.name_b)
+    out["compare-errors"] = figures.error_scatter(c.rows, c.name_a, c.name_b, max_points=5_000)
     return out
 
 

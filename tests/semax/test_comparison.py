@@ -87,3 +87,13 @@ def test_error_scatter():
     fig = error_scatter(c.rows, c.name_a, c.name_b)
     assert len(fig.data) == 2 and len(fig.data[0].x) == 200
     assert "A: x" in fig.layout.yaxis.title.text
+
+
+def test_a_large_error_scatter_draws_the_largest_disagreements_and_a_sample():
+    c = _compare(_test())
+    gap = (c.rows["err_a"] - c.rows["err_b"]).abs()
+    fig = error_scatter(c.rows, c.name_a, c.name_b, max_points=40)
+    drawn = fig.data[0]
+    assert len(drawn.x) == 40 and "(40 of 200 drawn" in fig.layout.title.text
+    largest = set(c.rows.loc[gap.nlargest(20).index, "review"])
+    assert largest <= set(int(r) for r, _ in drawn.customdata)
