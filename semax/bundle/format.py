@@ -10,7 +10,7 @@
     cache.safetensors  optional: the test ratings' predictions (the Compare page needs no
                        pass over the test split) and, for SEMAX with text, every item's history
                        state h_v (the first top-N needs no pass over the item histories); tied
-                       to model.safetensors by its SHA-256, ignored (recomputed) otherwise
+                       to the weights by the SHA-256 of their tensors, ignored otherwise
 
 `load_folder` checks every file (JSON shapes, the model kind, vocabulary and id-map sizes against
 the config, the tensor shapes with `strict=True`, finite weights, the review columns and count
@@ -85,7 +85,7 @@ class Bundle:
     # from cache.safetensors: h_v of every item in the data, and the test rows' predictions
     item_states: torch.Tensor | None = None  # (n_items_in_data, D3)
     test_predictions: torch.Tensor | None = None  # (n_test,)
-    cache_for: str | None = None  # SHA-256 of the weights those belong to (None: these weights)
+    cache_for: str | None = None  # `weights_digest` of the weights those belong to (None: these)
 
     @property
     def title(self) -> str:
@@ -208,7 +208,7 @@ def _write(bundle: Bundle, folder: Path) -> None:
     data.reviews.to_parquet(folder / "reviews.parquet", index=False, compression="zstd")
     (folder / "metrics.json").write_text(json.dumps(bundle.metrics, indent=2, default=float))
     (folder / "README.md").write_text(bundle.card or model_card(bundle))
-    digest = _sha256(folder / "model.safetensors")
+    digest = weights_digest(state)
     current = bundle.cache_for in (None, digest)  # else the weights changed since loading
     cache = {
         "item_states": _item_states(bundle, reuse=current),
@@ -216,7 +216,7 @@ def _write(bundle: Bundle, folder: Path) -> None:
     }
     cache = {k: v.float().cpu().contiguous() for k, v in cache.items() if v is not None}
     if cache:
-        save_file(cache, str(folder / CACHE), metadata={"model_sha256": digest})
+        save_file(cache, str(folder / CACHE), metadata={"weights_sha256": digest})
 
 
 def present_files(folder: Path) -> list[str]:
@@ -224,12 +224,20 @@ def present_files(folder: Path) -> list[str]:
     return [*FILES, *(name for name in CACHE_FILES if (folder / name).is_file())]
 
 
-def _sha256(path: Path) -> str:
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 of the tensors themselves (names, dtypes, shapes, bytes), so the same weights
+    give the same digest whatever order a file stores them or its metadata in."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+def _stored_weights(path: Path) -> dict[str, torch.Tensor]:
+    with safe_open(str(path), framework="pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
 
 
 def _item_states(bundle: Bundle, reuse: bool) -> torch.Tensor | None:
@@ -260,8 +268,8 @@ def _read_cache(folder: Path, shapes: dict[str, tuple]) -> dict[str, torch.Tenso
             found = {k: f.get_tensor(k) for k in f.keys() if k in shapes}  # noqa: SIM118
     except (SafetensorError, OSError):
         return {}
-    digest = _sha256(folder / "model.safetensors")
-    if meta.get("model_sha256") != digest:
+    digest = weights_digest(_stored_weights(folder / "model.safetensors"))
+    if meta.get("weights_sha256") != digest:
         return {}
     kept = {
         k: v.float()

@@ -204,3 +204,12 @@ def test_a_trained_bundle_keeps_its_test_predictions_for_the_compare_page(tiny_r
     test = data.rating[data.test_rows]
     mae = float(np.abs(loaded.test_predictions.numpy() - test).mean())
     assert mae == pytest.approx(loaded.metrics["mae"], abs=1e-5)  # the metrics' own predictions
+
+
+def test_saving_a_loaded_bundle_again_keeps_its_caches(tiny_run, tmp_path):
+    import torch
+
+    loaded = load_folder(tiny_run[0])
+    again = load_folder(save(loaded, tmp_path / "copy"))
+    assert torch.equal(again.item_states, loaded.item_states)
+    assert torch.equal(again.test_predictions, loaded.test_predictions)
