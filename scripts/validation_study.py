@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
+from pathlib import Path
 
-import numpy as np
-import torch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # without installing semax
 
-from semax.data import DataConfig, prepare
-from semax.data.readers import read_reviews
-from semax.data.word_vectors import train_word_vectors
-from semax.training import TrainConfig, pipeline
-from semax.training.loop import predict_rows
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from semax.data import DataConfig, prepare  # noqa: E402
+from semax.data.readers import read_reviews  # noqa: E402
+from semax.data.word_vectors import train_word_vectors  # noqa: E402
+from semax.training import TrainConfig, pipeline  # noqa: E402
+from semax.training.loop import predict_rows  # noqa: E402
 
 
 def main() -> None:

@@ -67,6 +67,14 @@ class SemaxConfig:
             "--no-share-encoder gives the related task its own, as the paper (X shared only)"
         },
     )
+    rating_error: str = field(
+        default="squared",
+        metadata={
+            "help": "error of L1 and L2 (Eq. 17-18): squared (the paper's) or absolute, whose "
+            "optimum is the median rating (MAE) rather than the mean (RMSE)",
+            "choices": ("squared", "absolute"),
+        },
+    )
     base: str = field(
         default="fixed",
         metadata={
@@ -285,7 +293,8 @@ class SEMAX(nn.Module):
         }
 
     def training_loss(self, batch: Batch) -> tuple[torch.Tensor, dict]:
-        return semax_loss(self(batch), batch.rating, self.cfg.beta, self.cfg.lam)
+        cfg = self.cfg
+        return semax_loss(self(batch), batch.rating, cfg.beta, cfg.lam, cfg.rating_error)
 
     def id_penalty(self, batch: Batch) -> torch.Tensor:
         """Squared norm of the batch's id factors and biases, averaged over the batch."""
@@ -330,14 +339,19 @@ class SEMAX(nn.Module):
 
 
 def semax_loss(
-    out: Output, rating: torch.Tensor, beta: float, lam: float
+    out: Output, rating: torch.Tensor, beta: float, lam: float, error: str = "squared"
 ) -> tuple[torch.Tensor, dict]:
-    """Eq. 17-20, the mean over the batch. Returns the loss and its parts (detached floats)."""
-    l1 = (rating - out.r_uv) ** 2  # (B,)  Eq. 17
+    """Eq. 17-20, the mean over the batch (`error`: "absolute" replaces the squares of Eq.
+    17-18 by absolute values). Returns the loss and its parts (detached floats)."""
+
+    def rating_error(pred: torch.Tensor) -> torch.Tensor:
+        return (rating - pred) ** 2 if error == "squared" else (rating - pred).abs()
+
+    l1 = rating_error(out.r_uv)  # (B,)  Eq. 17
     if out.r_y is None or beta >= 1.0:
         loss = l1.mean()
         return loss, {"loss": float(loss.detach()), "l1": float(l1.detach().mean())}
-    l2 = (rating - out.r_y) ** 2  # (B,)  Eq. 18
+    l2 = rating_error(out.r_y)  # (B,)  Eq. 18
     l3 = ((out.z_y - out.z_uv) ** 2).sum(-1)  # (B,)  Eq. 19
     loss = (beta * l1 + (1 - beta) * (l2 + lam * l3)).mean()  # Eq. 20
     parts = {

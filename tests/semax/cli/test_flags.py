@@ -134,11 +134,13 @@ def test_an_unset_model_flag_leaves_the_kind_default(tiny_data):
     assert registry.config_for("sema", tiny_data, **given).beta == 0.3
 
 
-def test_train_takes_the_separate_encoder_as_a_flag(tiny_data):
+def test_train_takes_the_separate_encoder_and_the_rating_error_as_flags(tiny_data):
     default = registry.config_for("semax", tiny_data, **config_values(train_args(), SemaxConfig))
     separate = config_values(train_args("--no-share-encoder"), SemaxConfig)
     assert default.share_encoder is True and separate == {"share_encoder": False}
     assert registry.config_for("semax", tiny_data, **separate).share_encoder is False
+    absolute = config_values(train_args("--rating-error", "absolute"), SemaxConfig)
+    assert registry.config_for("semax", tiny_data, **absolute).rating_error == "absolute"
 
 
 BAD_TRAIN_VALUES = {

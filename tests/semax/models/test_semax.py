@@ -46,6 +46,21 @@ def test_loss_is_equation_20_by_hand():
     assert parts["l3"] == pytest.approx(2.5)
 
 
+def test_the_absolute_rating_error_replaces_the_squares_of_eq_17_18_only():
+    r = torch.tensor([4.0, 2.0])
+    out = Output(
+        r_uv=torch.tensor([3.0, 2.5]),
+        z_uv=torch.tensor([[1.0, 0.0], [0.0, 0.0]]),
+        r_y=torch.tensor([4.0, 0.0]),
+        z_y=torch.tensor([[0.0, 0.0], [0.0, 2.0]]),
+    )
+    loss, parts = semax_loss(out, r, beta=0.4, lam=0.5, error="absolute")
+    # rating 1: L1 = 1, L2 = 0, L3 = 1 ; rating 2: L1 = .5, L2 = 2, L3 = 4 (still squared)
+    expected = ((0.4 * 1 + 0.6 * (0 + 0.5 * 1)) + (0.4 * 0.5 + 0.6 * (2 + 0.5 * 4))) / 2
+    assert loss.item() == pytest.approx(expected)
+    assert (parts["l1"], parts["l2"], parts["l3"]) == pytest.approx((0.75, 1.0, 2.5))
+
+
 def test_sema_skips_the_related_task(tiny_data):
     model = model_for(tiny_data, beta=1.0).train()
     assert not hasattr(model, "related")
