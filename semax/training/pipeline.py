@@ -84,6 +84,7 @@ def train(
     command: str | None = None,
     batcher_for=None,
     refit: bool = False,
+    save_bundle: bool = True,
     word_vectors: str | Path | None = None,
 ) -> tuple[Bundle, TrainResult]:
     """Build a `kind` model for `data`, fit it, evaluate it on the test split and (with `out_dir`)
@@ -94,7 +95,8 @@ def train(
     validation) with those choices; the test split is the same. Closed-form models (`bias`) are
     solved, not trained: `fit_closed_form` instead of the loop. `word_vectors` (a word2vec or
     GloVe file) initialises the word embeddings of a text model; its size sets `d_word`.
-    `batcher_for(data, model)` gives custom batches (the grid's data ablations) on each data."""
+    `batcher_for(data, model)` gives custom batches (the grid's data ablations) on each data.
+    `save_bundle=False` keeps `out_dir` for the checkpoint only."""
     if refit:
         if "text" not in data.reviews:
             raise SemaxError(
@@ -107,6 +109,7 @@ def train(
             model_overrides,
             train_config,
             out_dir=out_dir,  # its checkpoint makes the selection run resumable
+            save_bundle=False,  # --out gets the final model only
             batcher_for=batcher_for,
             resume=resume,
             progress=progress,
@@ -181,7 +184,7 @@ def train(
         test_predictions=torch.as_tensor(result.test_predictions),
     )
     bundle.card = model_card(bundle)
-    if out_dir:
+    if out_dir and save_bundle:
         save(bundle, out_dir, overwrite=True)  # the run folder: replaced
         attach_reviews(data, out_dir)  # a prepared folder's reviews (with text) into the bundle
     return bundle, result

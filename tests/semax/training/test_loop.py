@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -119,6 +121,28 @@ def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data
     refit_rows = [r for r in result.history if np.isnan(r["valid_rmse"])]
     assert len(refit_rows) == chosen
     assert bundle.metrics["n"] == len(tiny_data.test_rows)
+
+
+def test_a_refit_writes_only_the_final_bundle_into_the_run_folder(tiny_data, tmp_path, monkeypatch):
+    from semax.training import pipeline
+
+    saved = []
+    real_save = pipeline.save
+    monkeypatch.setattr(
+        pipeline, "save", lambda b, *a, **k: saved.append(b) or real_save(b, *a, **k)
+    )
+    bundle, _ = pipeline.train(
+        tiny_data,
+        "bias",
+        {},
+        TrainConfig(epochs=1),
+        out_dir=tmp_path / "run",
+        progress=False,
+        command="t",
+        refit=True,
+    )
+    assert saved == [bundle]  # not the selection run's model first
+    assert "refit_epochs" in json.loads((tmp_path / "run" / "metrics.json").read_text())
 
 
 @pytest.mark.parametrize("threads", [1, 2])
