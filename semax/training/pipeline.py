@@ -86,6 +86,7 @@ def train(
     refit: bool = False,
     save_bundle: bool = True,
     word_vectors: str | Path | None = None,
+    vectors=None,
 ) -> tuple[Bundle, TrainResult]:
     """Build a `kind` model for `data`, fit it, evaluate it on the test split and (with `out_dir`)
     save the bundle there.
@@ -96,7 +97,10 @@ def train(
     solved, not trained: `fit_closed_form` instead of the loop. `word_vectors` (a word2vec or
     GloVe file) initialises the word embeddings of a text model; its size sets `d_word`.
     `batcher_for(data, model)` gives custom batches (the grid's data ablations) on each data.
-    `save_bundle=False` keeps `out_dir` for the checkpoint only."""
+    `save_bundle=False` keeps `out_dir` for the checkpoint only. `vectors`: `word_vectors`
+    already read (a refit reads the file once for both fits)."""
+    if word_vectors and vectors is None:
+        vectors = read_word_vectors(word_vectors)
     if refit:
         if "text" not in data.reviews:
             raise SemaxError(
@@ -116,6 +120,7 @@ def train(
             command="",
             callback=callback,
             word_vectors=word_vectors,
+            vectors=vectors,
         )
         whole = prepare(data.reviews, replace(data.config, valid_frac=0.0))
         refit_cfg = replace(train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1)
@@ -133,6 +138,7 @@ def train(
             command,
             batcher_for=batcher_for,
             word_vectors=word_vectors,
+            vectors=vectors,
         )
         result.history = chosen.history + result.history
         result.best_valid_rmse = bundle.metrics["valid_rmse"] = chosen.best_valid_rmse
@@ -141,7 +147,6 @@ def train(
             save(bundle, out_dir, overwrite=True)  # the run folder: replaced
         return bundle, result
     train_config = train_config or TrainConfig()
-    vectors = read_word_vectors(word_vectors) if word_vectors else None
     sized = {"d_word": vectors.vector_size} if vectors is not None else {}
     cfg = registry.config_for(kind, data, **{**sized, **(model_overrides or {})})
     torch.manual_seed(train_config.seed)

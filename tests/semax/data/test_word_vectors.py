@@ -94,3 +94,24 @@ def test_training_starts_the_word_embeddings_from_the_vectors(planted, tmp_path)
         atol=1e-4,
         rtol=0,
     )
+
+
+def test_a_refit_reads_the_vector_file_once_for_both_fits(planted, tmp_path, monkeypatch):
+    out = tmp_path / "v.txt"
+    train_word_vectors(planted, out, dim=8, epochs=1, min_count=1)
+    reads = []
+    monkeypatch.setattr(
+        pipeline, "read_word_vectors", lambda f: reads.append(f) or read_word_vectors(f)
+    )
+    bundle, _ = pipeline.train(
+        planted,
+        "semax",
+        {"d_factor": 8, "d_text": 8, "d_attn": 8, "d_hidden": 8},
+        TrainConfig(epochs=1, device="cpu"),
+        progress=False,
+        command="",
+        word_vectors=out,
+        refit=True,
+    )
+    assert reads == [out] and bundle.config["word_vectors"]["file"] == str(out)
+    assert bundle.model.cfg.d_word == 8 and "refit_epochs" in bundle.metrics
