@@ -74,7 +74,7 @@ class Recommender:
 
     @classmethod
     def from_bundle(cls, bundle) -> Recommender:
-        return cls(bundle.model, bundle.data, getattr(bundle, "item_states", None))
+        return cls(bundle.model, bundle.data, bundle.item_states)
 
     # -- names (built on first use: a model only compared needs none) ------------------------
 

@@ -235,11 +235,6 @@ def weights_digest(state: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def _stored_weights(path: Path) -> dict[str, torch.Tensor]:
-    with safe_open(str(path), framework="pt") as f:
-        return {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-
-
 def _item_states(bundle: Bundle, reuse: bool) -> torch.Tensor | None:
     """h_v of every item in the data (`Recommender.item_names` order) for models that have
     them: the bundle's own (with `reuse`) or computed in eval mode (its mode restored)."""
@@ -256,9 +251,9 @@ def _item_states(bundle: Bundle, reuse: bool) -> torch.Tensor | None:
         model.train(training)
 
 
-def _read_cache(folder: Path, shapes: dict[str, tuple]) -> dict[str, torch.Tensor]:
-    """The saved caches that belong to these weights (the SHA-256 of model.safetensors) and
-    have the expected `shapes`, by name; anything else in the file is ignored."""
+def _read_cache(folder: Path, model: torch.nn.Module, shapes: dict[str, tuple]) -> dict:
+    """The saved caches that belong to `model`'s weights (their `weights_digest`, taken as
+    `_write` takes it) and have the expected `shapes`, by name; anything else is ignored."""
     path = folder / CACHE
     if not path.is_file():
         return {}
@@ -268,7 +263,7 @@ def _read_cache(folder: Path, shapes: dict[str, tuple]) -> dict[str, torch.Tenso
             found = {k: f.get_tensor(k) for k in f.keys() if k in shapes}  # noqa: SIM118
     except (SafetensorError, OSError):
         return {}
-    digest = weights_digest(_stored_weights(folder / "model.safetensors"))
+    digest = weights_digest(_untied_state(model)[0])
     if meta.get("weights_sha256") != digest:
         return {}
     kept = {
@@ -453,7 +448,7 @@ def load_folder(folder: str | Path, source: str | None = None) -> Bundle:
         metrics=_read_json(folder, "metrics.json", dict),
         card=(folder / "README.md").read_text(encoding="utf-8", errors="replace"),
         source=source or str(folder),
-        **_read_cache(folder, shapes),
+        **_read_cache(folder, model, shapes),
     )
 
 
