@@ -22,25 +22,24 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # runs from a checkout without an install
 
-from semax.data import DataConfig, prepare
-from semax.data.readers import read_reviews
-from semax.inference import Recommender
-from semax.models import registry
-from semax.training.batching import make_batch
-from semax.training.loop import TrainConfig, _epoch_batches, fit
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "reviews_Musical_Instruments_5.json.gz"
-)
+from semax.data import DataConfig, prepare  # noqa: E402
+from semax.data.readers import read_reviews  # noqa: E402
+from semax.inference import Recommender  # noqa: E402
+from semax.models import registry  # noqa: E402
+from semax.training.batching import make_batch  # noqa: E402
+from semax.training.loop import TrainConfig, _epoch_batches, fit, make_optimizer  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "reviews_Musical_Instruments_5.json.gz"
 
 
 def lstm_flops(steps: float, d_in: int, d_hidden: int) -> float:
@@ -48,30 +47,46 @@ def lstm_flops(steps: float, d_in: int, d_hidden: int) -> float:
     return steps * 2 * 4 * d_hidden * (d_in + d_hidden)
 
 
-def time_steps(model, data, batches, encode: str, target: bool, one_pass: bool = False) -> dict:
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    model.train()
-    review_steps = ratings = reviews = 0
-    for rows in batches[:3]:  # warm-up
-        _step(model, opt, make_batch(data, rows, encode, target_text=target, one_pass=one_pass))
-    t0 = time.perf_counter()
-    for rows in batches[3:]:
+def time_steps(variants: dict[str, tuple]) -> dict[str, dict]:
+    """Training steps of each variant, name -> (model, data, batches, encode, target_text,
+    one_pass), interleaved step by step (A1 B1 C1 A2 B2 ...) so that a machine whose speed
+    drifts during the run slows every variant alike: the ratios between them stay fair."""
+    runs = {}
+    for name, (model, *_) in variants.items():
+        model.train()
+        opt = make_optimizer(model, TrainConfig())  # the training loop's own (fused Adam)
+        runs[name] = {"opt": opt, "seconds": 0.0, "ratings": 0, "reviews": 0, "review_steps": 0}
+
+    def step(name: str, rows, timed: bool) -> None:
+        model, data, _, encode, target, one_pass = variants[name]
+        run = runs[name]
+        t0 = time.perf_counter()
         batch = make_batch(data, rows, encode, target_text=target, one_pass=one_pass)
-        _step(model, opt, batch)
-        ratings += len(rows)
-        reviews += len(batch.review_lengths)
+        _step(model, run["opt"], batch)
+        if not timed:
+            return
+        run["seconds"] += time.perf_counter() - t0
+        run["ratings"] += len(rows)
+        run["reviews"] += len(batch.review_lengths)
         steps_hist = (
             batch.review_tokens.shape[1] * len(batch.review_lengths)
             if not batch.trim_reviews
             else int(batch.review_lengths.sum())
         )
         separate = target and batch.target_lengths is not None  # two passes: targets apart
-        review_steps += steps_hist + (int(batch.target_lengths.sum()) if separate else 0)
-    seconds = time.perf_counter() - t0
+        run["review_steps"] += steps_hist + (int(batch.target_lengths.sum()) if separate else 0)
+
+    n = min(len(v[2]) for v in variants.values())
+    for i in range(n):
+        for name, variant in variants.items():
+            step(name, variant[2][i], timed=i >= 3)  # the first 3 steps warm up
     return {
-        "ratings_per_s": ratings / seconds,
-        "reviews_per_rating": reviews / ratings,
-        "review_steps_per_s": review_steps / seconds,
+        name: {
+            "ratings_per_s": run["ratings"] / run["seconds"],
+            "reviews_per_rating": run["reviews"] / run["ratings"],
+            "review_steps_per_s": run["review_steps"] / run["seconds"],
+        }
+        for name, run in runs.items()
     }
 
 
@@ -100,6 +115,7 @@ def encoder_packed_vs_dense(model, data, batches, repeats: int = 3) -> dict:
     from torch.nn.utils.rnn import pack_padded_sequence
 
     lstm = model.review_encoder.lstm
+    model.eval()  # no dropout on either side
     inputs = []
     for rows in batches:
         b = make_batch(data, rows, target_text=False)
@@ -107,7 +123,7 @@ def encoder_packed_vs_dense(model, data, batches, repeats: int = 3) -> dict:
         inputs.append((b.review_tokens[keep], b.review_lengths[keep]))
 
     def dense(tokens, lengths):
-        return model.review_encoder(model.word_emb(tokens), lengths).sum()
+        return model.encode_reviews(tokens, lengths).sum()
 
     def packed(tokens, lengths):
         x = pack_padded_sequence(
@@ -131,17 +147,16 @@ def beside_busy(fresh, data, batches, seconds: float) -> dict:
     """ratings/s alone and beside one unrelated busy process (a spinning Python), per thread
     count; `share` = beside / alone (the issue's target: at least 0.4)."""
     import subprocess
-    import sys
 
     out = {}
     before = torch.get_num_threads()
     for threads in (1, 2):
         torch.set_num_threads(threads)
-        alone = time_steps(fresh(), data, batches, "unique", True, one_pass=True)
+        alone = time_steps({"x": (fresh(), data, batches, "unique", True, True)})["x"]
         spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
             time.sleep(min(seconds, 1.0))  # let it take its core
-            busy = time_steps(fresh(), data, batches, "unique", True, one_pass=True)
+            busy = time_steps({"x": (fresh(), data, batches, "unique", True, True)})["x"]
         finally:
             spin.kill()
             spin.wait()
@@ -188,14 +203,21 @@ def main() -> None:
     n = args.steps + 3
     timeline = _epoch_batches(data, data.fit_rows, TrainConfig(batching="timeline"), 0)[:n]
     random = _epoch_batches(data, data.fit_rows, TrainConfig(batching="random"), 0)[:n]
-    ours = time_steps(fresh(), data, timeline, "unique", True, one_pass=True)
-    out["ours_two_pass"] = time_steps(fresh(), data, timeline, "unique", True)
+    timed = time_steps(
+        {
+            "ours": (fresh(), data, timeline, "unique", True, True),
+            "two_pass": (fresh(), data, timeline, "unique", True, False),
+            "random_unique": (fresh(), data, random, "unique", True, False),
+            "slots": (fresh(), data, random, "slots", True, False),
+            "padded": (fresh(), data, random, "padded", True, False),
+        }
+    )
+    ours, slots, padded = timed["ours"], timed["slots"], timed["padded"]
+    out["ours_two_pass"] = timed["two_pass"]
     out["speedup_one_pass_vs_two_pass"] = (
         ours["ratings_per_s"] / out["ours_two_pass"]["ratings_per_s"]
     )
-    unique_random = time_steps(fresh(), data, random, "unique", True)
-    slots = time_steps(fresh(), data, random, "slots", True)
-    padded = time_steps(fresh(), data, random, "padded", True)
+    unique_random = timed["random_unique"]
     out["ours_timeline_unique"] = ours
     out["random_unique"] = unique_random
     out["reference_b_slots"] = slots

@@ -96,60 +96,59 @@ class SemaxConfig:
 
 
 def last_state(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """State after the last real step of right-padded sequences: (N, T, D) -> (N, D).
+    """State after the last real step of right-padded, time-major sequences: (T, N, D) -> (N, D).
     Sequences of length 0 get zeros."""
-    idx = (lengths.clamp(min=1) - 1).view(-1, 1, 1).expand(-1, 1, outputs.size(-1))
-    last = outputs.gather(1, idx).squeeze(1)
+    idx = (lengths.clamp(min=1) - 1).view(1, -1, 1).expand(1, -1, outputs.size(-1))
+    last = outputs.gather(0, idx).squeeze(0)
     return last * (lengths > 0).unsqueeze(-1).to(last.dtype)
 
 
-def run_lstm(
-    lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, n_buckets: int = 4, states: bool = False
-):
-    """Last states of a dense (not packed) LSTM over right-padded x (N, T, D) -> (N, D3); with
-    `states`, also every step's state (N, T, D3), zero past each bucket's longest row.
+MAX_BUCKET_ROWS = 256  # CPU LSTM calls over more rows ran ~1.7x slower per row here (cache)
 
-    Rows are bucketed by length so short sequences do not pay for the longest one; right padding
-    never changes the state at a real step, so the result is exact. `n_buckets=0` runs all rows
-    over all T steps."""
-    n, t = x.size(0), x.size(1)
-    if n_buckets == 0:
-        every, _ = lstm(x)  # (N, T, D3)
-        return (last_state(every, lengths), every) if states else last_state(every, lengths)
-    out = every = None  # allocated with the LSTM's output dtype (bf16 under autocast)
-    order = torch.argsort(lengths)
-    for chunk in torch.tensor_split(order, max(min(n_buckets, n), 1)):
-        steps = int(lengths[chunk].max()) if len(chunk) else 0
-        if steps == 0:
-            continue
-        h, _ = lstm(x[chunk, :steps])  # (n_b, steps, D3)
-        last = last_state(h, lengths[chunk])
-        if out is None:
-            out = last.new_zeros(n, lstm.hidden_size)
-            every = last.new_zeros(n, t, lstm.hidden_size) if states else None
-        out[chunk] = last
-        if states:
-            every[chunk, :steps] = h
-    if out is None:
-        out = x.new_zeros(n, lstm.hidden_size)
-        every = x.new_zeros(n, t, lstm.hidden_size) if states else None
-    return (out, every) if states else out
+
+def length_spans(lengths: torch.Tensor, n_buckets: int = 6) -> list[tuple[int, int, int]]:
+    """(start, end, steps) of consecutive row groups over ascending `lengths`: about `n_buckets`
+    groups of equal size (more when a group would pass MAX_BUCKET_ROWS), each run over its own
+    longest row only. Right padding never changes the state at a real step: the result is exact."""
+    n = len(lengths)
+    k = min(max(n_buckets, -(-n // MAX_BUCKET_ROWS), 1), max(n, 1))
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    ends = lengths[torch.tensor(bounds[1:]) - 1].tolist() if n else [0]
+    return [(a, b, int(steps)) for a, b, steps in zip(bounds[:-1], bounds[1:], ends, strict=True)]
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Inverted dropout, as F.dropout, with the mask drawn as 15-bit integers (p rounded to a
+    multiple of 2^-15): on CPU 1.9x faster than F.dropout's bernoulli_ (measured here)."""
+    if not training or p == 0:
+        return x
+    bits = torch.empty(x.shape, dtype=torch.int16, device=x.device).random_(0, 2**15)
+    keep = (bits >= round(p * 2**15)).to(x.dtype).mul_(1 / (1 - p))
+    return x * keep
+
+
+class Dropout(nn.Dropout):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training)
 
 
 class ReviewEncoder(nn.Module):
-    """Eq. 1-6 and 12: an LSTM over a review's word embeddings; y = its last hidden state."""
+    """Eq. 1-6 and 12: an LSTM over a review's word embeddings; y = its last hidden state.
+    Time-major (steps first): the CPU LSTM ran 20% faster than batch-first here."""
 
     def __init__(self, cfg: SemaxConfig):
         super().__init__()
-        self.lstm = nn.LSTM(cfg.d_word, cfg.d_text, batch_first=True)  # Eq. 1-6
+        self.lstm = nn.LSTM(cfg.d_word, cfg.d_text)  # Eq. 1-6
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor, trim: bool = True, states=False):
-        """y (R, D3), Eq. 12; with `states` also h_1..h_L (R, L, D3), Eq. 1-6."""
-        return run_lstm(self.lstm, x, lengths, n_buckets=4 if trim else 0, states=states)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """y (N, D3), Eq. 12, and h_1..h_T (T, N, D3), Eq. 1-6, of right-padded x (T, N, D2)."""
+        h, _ = self.lstm(x)
+        return last_state(h, lengths), h
 
     def states(self, x: torch.Tensor) -> torch.Tensor:
-        h, _ = self.lstm(x)  # (B, L, D3)  h_1..h_L, Eq. 1-6
-        return h
+        """h_1..h_L (B, L, D3) of batch-first x (B, L, D2), Eq. 1-6."""
+        h, _ = self.lstm(x.transpose(0, 1))
+        return h.transpose(0, 1)
 
 
 class HistoryEncoder(nn.Module):
@@ -158,14 +157,15 @@ class HistoryEncoder(nn.Module):
 
     def __init__(self, cfg: SemaxConfig):
         super().__init__()
-        self.lstm = nn.LSTM(cfg.d_text, cfg.d_text, batch_first=True)
+        self.lstm = nn.LSTM(cfg.d_text, cfg.d_text)
         self.empty = nn.Parameter(torch.zeros(cfg.d_text))
 
     def forward(
         self, review_emb: torch.Tensor, history: torch.Tensor, length: torch.Tensor
     ) -> torch.Tensor:
-        seq = review_emb[history.clamp(min=0)]  # (B, H, D3); empty slots masked by length
-        h = run_lstm(self.lstm, seq, length, n_buckets=1)  # (B, D3)
+        steps = max(int(length.max()), 1)
+        seq = review_emb[history[:, :steps].T.clamp(min=0)]  # (H, B, D3); empty slots masked
+        h = last_state(self.lstm(seq)[0], length)  # (B, D3)
         return torch.where((length > 0).unsqueeze(-1), h, self.empty.expand_as(h))
 
 
@@ -179,16 +179,18 @@ class RelatedTask(nn.Module):
         self.attn_w = nn.Linear(cfg.d_attn, 1, bias=False)  # w_a
         self.feature = nn.Linear(cfg.d_text + 2 * cfg.d_factor, cfg.d_hidden)  # W_y, b_y
         self.out = nn.Linear(cfg.d_hidden, 1, bias=False)  # w_y
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = Dropout(cfg.dropout)
 
     def forward(self, h: torch.Tensor, lengths: torch.Tensor, u: torch.Tensor, v: torch.Tensor):
         B, L, _ = h.shape
         mask = torch.arange(L, device=h.device).unsqueeze(0) < lengths.clamp(min=1).unsqueeze(
             1
         )  # (B, L)
-        uv = torch.cat([u, v], dim=-1).unsqueeze(1).expand(B, L, -1)  # (B, L, 2 D1)
         if self.pooling == "attention":
-            e = self.attn_w(torch.tanh(self.attn(torch.cat([h, uv], dim=-1)))).squeeze(
+            # W_a [h_t, u, v] + b_a, W_a split in two: the [u, v] part is the same for every t
+            w_h, w_uv = self.attn.weight.split([h.size(-1), 2 * u.size(-1)], dim=1)
+            uv = F.linear(torch.cat([u, v], dim=-1), w_uv, self.attn.bias)  # (B, D4)
+            e = self.attn_w(torch.tanh(F.linear(h, w_h) + uv.unsqueeze(1))).squeeze(
                 -1
             )  # (B, L)  Eq. 7
         else:
@@ -230,7 +232,7 @@ class SEMAX(nn.Module):
         d_in = 2 * cfg.d_factor + (2 * cfg.d_text if cfg.use_text else 0)
         self.feature = nn.Linear(d_in, cfg.d_hidden)  # W, b  (Eq. 15)
         self.out = nn.Linear(cfg.d_hidden, 1, bias=False)  # w  (Eq. 16)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = Dropout(cfg.dropout)
         if cfg.use_text:
             self.review_encoder = ReviewEncoder(cfg)  # Eq. 12
             self.user_history = HistoryEncoder(cfg)  # Eq. 13
@@ -260,11 +262,54 @@ class SEMAX(nn.Module):
         return self.drop(self.user_factor(user)), self.drop(self.item_factor(item))  # (B, D1) each
 
     def encode_reviews(
-        self, tokens: torch.Tensor, lengths: torch.Tensor, trim: bool = True, states: bool = False
+        self,
+        tokens: torch.Tensor,
+        lengths: torch.Tensor,
+        trim: bool = True,
+        states_of: torch.Tensor | None = None,
     ):
-        """Text embeddings y of reviews (R, L) -> (R, D3), Eq. 12; with `states` also every
-        word's state h_1..h_L (R, L, D3), Eq. 1-6."""
-        return self.review_encoder(self.drop(self.word_emb(tokens)), lengths, trim, states)
+        """Text embeddings y of reviews (R, L) -> (R, D3), Eq. 12. With `states_of` (K,) rows,
+        also their word states h_1..h_L' (K, L', D3), Eq. 1-6, L' = their longest length (steps
+        past a row's own length mean nothing: the attention masks them).
+
+        With `trim`, rows run in length buckets (`length_spans`); batches list their reviews by
+        ascending length, other callers' rows are sorted here and put back. Without, every row
+        runs all L steps (the naive reference)."""
+        n, L = tokens.shape
+        rank = None  # position of each row in ascending-length order, when not already so
+        if trim and n > 1 and not bool((lengths[1:] >= lengths[:-1]).all()):
+            order = torch.argsort(lengths, stable=True)
+            tokens, lengths = tokens[order], lengths[order]
+            rank = torch.empty_like(order)
+            rank[order] = torch.arange(n, device=order.device)
+        want = states_of if states_of is None or rank is None else rank[states_of]
+        keep = max(int(lengths[want].max()), 1) if want is not None and len(want) else 1
+        spans = length_spans(lengths) if trim else [(0, n, L)]
+        ids = [tokens[a:b, :steps].T.reshape(-1) for a, b, steps in spans]  # time-major words
+        xs = self.drop(self.word_emb(torch.cat(ids))).split([len(i) for i in ids])  # one lookup
+        ys, parts, where = [], [], []
+        for (start, end, steps), x in zip(spans, xs, strict=True):
+            if steps == 0:  # empty reviews: zero states
+                ys.append(x.new_zeros(end - start, self.cfg.d_text))
+                continue
+            x = x.view(steps, end - start, -1)  # (steps, n_b, D2)
+            y, h = self.review_encoder(x, lengths[start:end])  # (n_b, D3), (steps, n_b, D3)
+            ys.append(y)
+            hit = (
+                torch.nonzero((want >= start) & (want < end)).squeeze(1) if want is not None else ()
+            )
+            if len(hit):  # the wanted rows' states, batch-first, padded to `keep` steps
+                part = h[:keep, want[hit] - start].transpose(0, 1)  # (k, <= keep, D3)
+                parts.append(F.pad(part, (0, 0, 0, keep - part.size(1))))
+                where.append(hit)
+        y = torch.cat(ys) if len(ys) > 1 else ys[0]  # (R, D3)  Eq. 12
+        y = y if rank is None else y[rank]
+        if states_of is None:
+            return y
+        states = y.new_zeros(len(want), keep, self.cfg.d_text)  # (K, L', D3)  Eq. 1-6
+        if parts:
+            states = states.index_copy(0, torch.cat(where), torch.cat(parts).to(states.dtype))
+        return y, states
 
     def rate(self, u, v, h_u, h_v, user, item) -> tuple[torch.Tensor, torch.Tensor]:
         """Eq. 15-16 plus the global mean and the biases."""
@@ -315,9 +360,12 @@ class SEMAX(nn.Module):
         h_u = h_v = states = None
         if self.cfg.use_text:
             encoded = self.encode_reviews(
-                batch.review_tokens, batch.review_lengths, batch.trim_reviews, one_pass
+                batch.review_tokens,
+                batch.review_lengths,
+                batch.trim_reviews,
+                batch.target_index if one_pass else None,
             )
-            y, states = encoded if one_pass else (encoded, None)  # (R, D3), (R, L, D3)  Eq. 12
+            y, states = encoded if one_pass else (encoded, None)  # (R, D3), (B, L, D3)  Eq. 12
             h_u = self.user_history(
                 y, batch.user_history, batch.user_history_len
             )  # (B, D3)  Eq. 13
@@ -328,8 +376,7 @@ class SEMAX(nn.Module):
         out = Output(r_uv=r_uv, z_uv=z_uv)
         if one_pass:
             lengths = batch.review_lengths[batch.target_index]  # (B,)
-            h = states[batch.target_index, : max(int(lengths.max()), 1)]  # (B, L, D3)  Eq. 1-6
-            r_y, out.z_y, out.alpha = self.related(h, lengths, u, v)  # Eq. 7-11
+            r_y, out.z_y, out.alpha = self.related(states, lengths, u, v)  # Eq. 7-11
             out.r_y = r_y + self.mu
         elif run_related and batch.target_tokens is not None:
             out.r_y, out.z_y, out.alpha = self.relate(

@@ -95,7 +95,15 @@ def assemble(
         raise ValueError(f"encode must be one of {ENCODINGS}")
     safe = np.maximum(review_ids, 0)
     lengths = np.where(review_ids >= 0, store.lengths[safe], 0)
-    tokens = np.where((review_ids >= 0)[:, None], store.tokens[safe], 0)
+    if encode != "padded":  # listed by ascending length: the encoder's buckets are slices
+        order = np.argsort(lengths, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        safe, lengths = safe[order], lengths[order]
+        index[index >= 0] = rank[index[index >= 0]]
+        if target_index is not None:
+            target_index = torch.from_numpy(rank[target_index.numpy()])
+    tokens = np.where((lengths > 0)[:, None], store.tokens[safe], 0)
     if encode == "padded":  # every slot runs all max_words steps, as the reference code does
         review_tokens, review_lengths = (
             torch.from_numpy(tokens.astype(np.int64)),

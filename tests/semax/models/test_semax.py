@@ -166,3 +166,51 @@ def test_one_pass_lists_each_review_once(tiny_data):
     assert len(one.review_lengths) < len(two.review_lengths) + len(rows)
     listed = one.review_tokens[one.target_index]
     torch.testing.assert_close(listed[:, : two.target_tokens.shape[1]], two.target_tokens)
+
+
+def test_bucketed_encoding_equals_one_plain_lstm_pass_per_review_in_any_row_order(tiny_data):
+    """Length buckets, the sort of unsorted rows and the wanted rows' states change no number."""
+    model = small_semax(tiny_data, dropout=0.0).double().eval()
+    gen = torch.Generator().manual_seed(0)
+    lengths = torch.randint(0, 12, (300,), generator=gen)  # shuffled, zeros included
+    tokens = torch.randint(2, model.cfg.n_words, (300, 12), generator=gen)
+    tokens[torch.arange(12) >= lengths.unsqueeze(1)] = 0
+    wanted = torch.tensor([5, 0, 299, 17, 17])
+    y, states = model.encode_reviews(tokens, lengths, states_of=wanted)
+    for row in range(300):
+        n = int(lengths[row])
+        if n == 0:
+            assert not y[row].any()
+            continue
+        x = model.word_emb(tokens[row, :n]).unsqueeze(1)  # (n, 1, D2)
+        h, _ = model.review_encoder.lstm(x)  # (n, 1, D3)
+        torch.testing.assert_close(y[row], h[-1, 0], rtol=0, atol=1e-12)
+        for k in torch.nonzero(wanted == row).flatten().tolist():
+            torch.testing.assert_close(states[k, :n], h[:, 0], rtol=0, atol=1e-12)
+    assert states.shape[1] == int(lengths[wanted].max())
+
+
+def test_length_spans_cover_every_row_once_in_capped_groups():
+    from semax.models.semax import MAX_BUCKET_ROWS, length_spans
+
+    lengths = torch.sort(torch.randint(0, 60, (1000,))).values
+    spans = length_spans(lengths, n_buckets=2)
+    assert [s[0] for s in spans][0] == 0 and spans[-1][1] == 1000
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(end - start <= MAX_BUCKET_ROWS for start, end, _ in spans)
+    assert all(steps == int(lengths[start:end].max()) for start, end, steps in spans)
+    assert length_spans(torch.zeros(0, dtype=torch.int64)) == [(0, 0, 0)]
+
+
+def test_dropout_keeps_values_at_one_minus_p_scaled_and_is_off_in_eval():
+    from semax.models.semax import dropout
+
+    torch.manual_seed(0)
+    x = torch.ones(200_000, requires_grad=True)
+    out = dropout(x, 0.3, training=True)
+    kept = out != 0
+    assert abs(kept.float().mean().item() - 0.7) < 0.005
+    torch.testing.assert_close(out[kept], torch.full_like(out[kept], 1 / 0.7))
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, out.detach())  # the same mask and scale backwards
+    assert dropout(x, 0.3, training=False) is x
