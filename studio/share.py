@@ -1,7 +1,7 @@
 """Sharing a view by its address: the page is the URL path and the model source, user, item and
 review id are query parameters (`st.query_params`), e.g. `/predictor?user=U&item=I`,
 `/attention?review=12&model=runs/my-model` or `/?model=owner/name@v1`; `vs` names the Compare
-page's second model the same way.
+page's second model the same way, and `tab` the Model page's open tab (`st.tabs` binds it).
 
 A parameter from the address is applied once, when it differs from what this session last
 applied or wrote (a freshly opened address, or one edited by hand); after that the widgets lead
@@ -21,7 +21,7 @@ from semax.errors import BundleError
 from studio import messages
 from studio.state import DEMO, DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCE_KEY
 
-PARAMS = ("model", "vs", "user", "item", "review")
+PARAMS = ("model", "vs", "user", "item", "review", "tab")  # tab: the Model page's open tab
 DEMO_PARAM = "demo"  # ?model=demo: the bundled demo (the default, so never written)
 _SEEN = "studio.share.seen"  # {parameter: the value last applied or written}
 # the sidebar's widgets (studio.sidebar) that a `model` parameter fills

@@ -33,6 +33,17 @@ def open_page(page: str, monkeypatch, model, results) -> AppTest:
     return at
 
 
+TRAIN_TAB = "Train a small model now"
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch the Model page's tabs (they run only the open one) as a click would."""
+    at.session_state["tab"] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def keys(at: AppTest, kind: str) -> set:
     return {w.key for w in at.get(kind)}
 
@@ -45,15 +56,25 @@ def test_model_page(monkeypatch, app_bundle, fake_results):
     at = open_page("model", monkeypatch, app_bundle, fake_results)
     assert at.sidebar.radio(key="studio.source_kind").value == "Bundled demo"
     assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
-    assert [t.label for t in at.tabs] == [
-        "Current model",
-        "Dataset statistics",
-        "Train a small model now",
-    ]
+    assert [t.label for t in at.tabs] == ["Current model", "Dataset statistics", TRAIN_TAB]
+    assert any("SEMAX Studio model" in m.value for m in at.markdown)  # the model card
+    assert "train.go" not in keys(at, "button") and not at.code  # closed tabs do not run
+    open_tab(at, "Dataset statistics")
+    assert any("reviews" in c.value and "users" in c.value for c in at.code)  # Table 1
+    assert "Model kind" not in {m.label for m in at.metric}
+    open_tab(at, TRAIN_TAB)
     assert "train.go" in keys(at, "button")
     assert {"train.kind", "train.dim", "train.format"} <= keys(at, "selectbox")
-    assert any("reviews" in c.value and "users" in c.value for c in at.code)  # Table 1
-    assert any("SEMAX Studio model" in m.value for m in at.markdown)  # the model card
+
+
+def test_the_model_page_opens_the_tab_its_address_names(monkeypatch, app_bundle, fake_results):
+    monkeypatch.setenv("SEMAX_STUDIO_MODEL", str(app_bundle))
+    monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(fake_results))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["tab"] = TRAIN_TAB
+    at.run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert "train.go" in keys(at, "button")
 
 
 def test_the_model_page_also_opens_at_its_own_address(monkeypatch, app_bundle, fake_results):
@@ -68,6 +89,8 @@ def test_the_model_page_also_opens_at_its_own_address(monkeypatch, app_bundle, f
 def test_every_page_renders(page, monkeypatch, app_bundle, fake_results):
     at = open_page(page, monkeypatch, app_bundle, fake_results)
     assert not at.error, [e.value for e in at.error]
+    if page == "model":
+        open_tab(at, TRAIN_TAB)
     expected = {
         "model": ("button", {"train.go"}),
         "predictor": ("selectbox", {"pred.user", "pred.item"}),
@@ -176,6 +199,7 @@ def test_train_a_small_model_now_and_save_it(
 ):
     monkeypatch.setenv(ROOT_ENV, str(tmp_path.parent))  # the data and the bundle lie in it
     at = open_page("model", monkeypatch, app_bundle, fake_results)
+    open_tab(at, TRAIN_TAB)
     at.radio(key="train.where").set_value("Local path").run()
     at.text_input(key="train.path").input(str(review_file))
     at.number_input(key="train.epochs").set_value(1)
@@ -191,6 +215,7 @@ def test_train_a_small_model_now_and_save_it(
     assert any("trained now" in c.value for c in at.caption)
     assert "train-final-loss" in {c.key for c in at.get("plotly_chart")}
     out = tmp_path / "saved"
+    open_tab(at, "Current model")  # the trained model is the current one there
     form_input = next(t for t in at.text_input if t.label.startswith("Save this model"))
     form_input.input(str(out))
     next(b for b in at.button if b.label == "Save bundle").click().run()
@@ -220,6 +245,7 @@ def test_train_on_an_upload_with_a_size_limit(monkeypatch, app_bundle, fake_resu
     from studio.uploads import upload_limit_mb
 
     at = open_page("model", monkeypatch, app_bundle, fake_results)
+    open_tab(at, TRAIN_TAB)
     MAX_UPLOAD_MB = upload_limit_mb()
     big = b" " * int((MAX_UPLOAD_MB + 1) * 2**20)
     at.file_uploader(key="train.upload").set_value(("big.json", big, "application/json")).run()
@@ -261,6 +287,7 @@ def test_training_shows_progress_and_can_be_cancelled(
     big = write_amazon(tiny_frame(3000, n_users=60, n_items=40, seed=3), tmp_path / "big.json")
     monkeypatch.setenv(ROOT_ENV, str(tmp_path))
     at = open_page("model", monkeypatch, app_bundle, fake_results)
+    open_tab(at, TRAIN_TAB)
     at.radio(key="train.where").set_value("Local path").run()
     at.text_input(key="train.path").input(str(big))
     at.number_input(key="train.epochs").set_value(20)
@@ -404,6 +431,7 @@ def test_training_reads_only_inside_the_data_root_and_shows_file_text_literally(
     table = tmp_path / "table.csv"
     table.write_text("who,:x: **b** <i>h</i>,$x$\nu,v,w\n")
     at = open_page("model", monkeypatch, app_bundle, fake_results)
+    open_tab(at, TRAIN_TAB)
     at.radio(key="train.where").set_value("Local path").run()
     for path in ("/etc/passwd", "../x.json"):
         at.text_input(key="train.path").input(path)
