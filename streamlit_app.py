@@ -1,18 +1,12 @@
-"""SEMAX Studio: the router. Pages live in pages/, each at its own address (studio/navigation.py);
-the sidebar's model chooser is shared by all of them (studio/sidebar.py). Run with
-`streamlit run streamlit_app.py`."""
+"""SEMAX Studio: `streamlit run streamlit_app.py`.
+
+This file is the server (an `st.App`); every session runs the router, studio/router.py. While the
+browser loads the page, the server already imports the app's modules and loads the startup model
+(studio/startup.py): the first page then waits for neither.
+"""
 
 import streamlit as st
 
-from studio.navigation import pages, routing
-from studio.sidebar import sidebar
-from studio.state import configure_torch, warm_up
+from studio.startup import lifespan
 
-st.set_page_config(page_title="SEMAX Studio", page_icon=":material/reviews:", layout="wide")
-configure_torch()
-
-page = st.navigation(pages())
-current = sidebar()
-with routing():
-    page.run()
-warm_up(current)
+app = st.App("studio/router.py", lifespan=lifespan)

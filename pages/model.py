@@ -6,7 +6,7 @@ import streamlit as st
 from studio import cached, jobs, messages, uploads
 from studio.bundles import card_body, save_bundle, score
 from studio.errors import SemaxError
-from studio.navigation import ensure_routed
+from studio.navigation import TRAIN_TAB, ensure_routed
 from studio.state import current, forget
 from studio.training import (
     SmallTraining,
@@ -24,7 +24,7 @@ st.title("Model")
 cur = current()
 # Only the open tab runs (the first page opens faster); its label is the `tab` parameter.
 tab_model, tab_data, tab_train = st.tabs(
-    ["Current model", "Dataset statistics", "Train a small model now"],
+    ["Current model", "Dataset statistics", TRAIN_TAB],
     key="tab",
     bind="query-params",
 )
@@ -45,10 +45,15 @@ with tab_model:
                 st.caption(
                     "This model has no related task: no word attention, no what-if rating of a text."
                 )
-            with st.expander("Model card", expanded=True):
-                st.markdown(card_body(b.card))
-            with st.expander("Hyperparameters (config.json)"):
-                st.json(b.config, expanded=1)
+            # Collapsed and run only when opened: their code views load seconds of browser code.
+            card = st.expander("Model card", key="model.card", on_change="rerun")
+            if card.open:
+                card.markdown(card_body(b.card))
+            config = st.expander(
+                "Hyperparameters (config.json)", key="model.config", on_change="rerun"
+            )
+            if config.open:
+                config.json(b.config, expanded=1)
             with st.form("save-bundle"):
                 folder = st.text_input(
                     "Save this model as a bundle folder", placeholder="runs/my-model"

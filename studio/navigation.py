@@ -1,6 +1,6 @@
 """Which page opens at which address, and running a page inside the router.
 
-`streamlit_app.py` builds `st.navigation(pages())`: every page has an explicit `url_path`, so
+`studio/router.py` builds `st.navigation(pages())`: every page has an explicit `url_path`, so
 `/model`, `/predictor`, `/attention`, `/errors`, `/beta` and `/compare` each open their page. The default
 page is served at `/` and Streamlit gives it the URL path "" (so `/<its url_path>` alone would
 be "Page not found"); the Model page is therefore registered twice: as the default at `/`
@@ -19,7 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 REPO = Path(__file__).resolve().parents[1]
-ROUTER = REPO / "streamlit_app.py"
+ROUTER = REPO / "studio" / "router.py"
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ ROUTES = (
     Route("Results", "Compare", "compare", ":material/compare_arrows:"),
 )
 DEFAULT = ROUTES[0]
+TRAIN_TAB = "Train a small model now"  # the Model page's training tab (its `tab` parameter)
 HOME = "home"  # the default page's own url_path: unused (it is served at /), but must be unique
 
 

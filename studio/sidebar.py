@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from semax.errors import SemaxError
-from studio import jobs, messages, paths, render, share, state
+from studio import jobs, messages, navigation, paths, render, share, state
 from studio.bundles import score
 from studio.state import DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCES, Current
 
@@ -50,7 +50,12 @@ def _trained() -> Current | None:
     current = st.session_state.get(state.TRAINED_KEY)
     if current is None:
         st.info("No model trained in this session yet.")
-        st.page_link("pages/model.py", label="Train one on the Model page", icon="🛠️")
+        st.page_link(
+            str(navigation.DEFAULT.script),  # the Model page, on its training tab
+            label="Train one on the Model page",
+            icon="🛠️",
+            query_params={"tab": navigation.TRAIN_TAB},
+        )
     return current
 
 

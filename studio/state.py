@@ -8,6 +8,7 @@ in this session lives in that session's state only. The sidebar (`studio.sidebar
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import uuid
@@ -114,6 +115,9 @@ def _warm(rec: Recommender) -> None:
         import captum.attr  # noqa: F401
     except Exception:  # a warm-up failure shows up again, with its message, on first use
         pass
+    # Imports, model and caches live as long as the server: move them out of the collector's
+    # sight, so its full collections no longer walk ~330,000 objects (220 ms here).
+    gc.freeze()
 
 
 _WARMED: set[str] = set()

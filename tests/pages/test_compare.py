@@ -50,11 +50,11 @@ def test_compare_opens_b_from_the_address(monkeypatch, app_bundle, bias_bundle, 
     monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(fake_results))
     from streamlit.testing.v1 import AppTest
 
-    from tests.pages.test_pages import APP
+    from tests.pages.test_pages import APP, page_file
 
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params = {"vs": str(bias_bundle)}
-    at.switch_page("pages/compare.py").run()
+    at.switch_page(page_file("compare")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.radio(key="compare.source").value == "Run folder"
     table = at.dataframe[0].value

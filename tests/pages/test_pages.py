@@ -16,7 +16,14 @@ from tests.helpers import (
     XSS_ITEM,
 )
 
-APP = str(REPO / "streamlit_app.py")
+APP = str(REPO / "studio" / "router.py")  # the script each session runs
+
+
+def page_file(name: str) -> str:
+    """A page's script, for AppTest.switch_page (which resolves paths against the router's)."""
+    return str(REPO / "pages" / f"{name}.py")
+
+
 DEMO = REPO / "assets" / "semax-demo"
 PAGES = ["model", "predictor", "attention", "errors", "beta", "compare"]
 
@@ -27,7 +34,7 @@ def open_page(page: str, monkeypatch, model, results) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     if page != "model":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(page_file(page))
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -57,8 +64,11 @@ def test_model_page(monkeypatch, app_bundle, fake_results):
     assert at.sidebar.radio(key="studio.source_kind").value == "Bundled demo"
     assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
     assert [t.label for t in at.tabs] == ["Current model", "Dataset statistics", TRAIN_TAB]
-    assert any("SEMAX Studio model" in m.value for m in at.markdown)  # the model card
     assert "train.go" not in keys(at, "button") and not at.code  # closed tabs do not run
+    assert not any("SEMAX Studio model" in m.value for m in at.markdown)  # nor closed expanders
+    at.session_state["model.card"] = True  # open the model card, as a click would
+    at.run()
+    assert any("SEMAX Studio model" in m.value for m in at.markdown)
     open_tab(at, "Dataset statistics")
     assert any("reviews" in c.value and "users" in c.value for c in at.code)  # Table 1
     assert "Model kind" not in {m.label for m in at.metric}
@@ -79,7 +89,7 @@ def test_the_model_page_opens_the_tab_its_address_names(monkeypatch, app_bundle,
 
 def test_the_model_page_also_opens_at_its_own_address(monkeypatch, app_bundle, fake_results):
     at = open_page("errors", monkeypatch, app_bundle, fake_results)
-    at.switch_page("pages/model.py").run()  # the hidden /model entry (the default one is /)
+    at.switch_page(page_file("model")).run()  # the hidden /model entry (the default one is /)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Model"
     assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
@@ -154,7 +164,7 @@ def test_models_without_related_task_show_a_note(monkeypatch, sema_bundle, fake_
     at = open_page("attention", monkeypatch, sema_bundle, fake_results)
     assert any("no related task" in i.value for i in at.info)
     assert "att-heatmap" not in {c.key for c in at.get("plotly_chart")}
-    at.switch_page("pages/predictor.py").run()
+    at.switch_page(page_file("predictor")).run()
     at.text_area(key="pred.whatif").input("great sound").run()
     assert not at.exception
     assert any("no related task" in i.value for i in at.info)
@@ -189,7 +199,7 @@ def test_missing_model_source_is_a_clear_error(monkeypatch, fake_results, tmp_pa
     # (AppTest drops the entry script's sidebar elements after switch_page: check it first)
     at = open_page("model", monkeypatch, tmp_path / "no-such-model", fake_results)
     assert any("no such model folder" in e.value for e in at.sidebar.error)
-    at.switch_page("pages/predictor.py").run()
+    at.switch_page(page_file("predictor")).run()
     assert not at.exception
     assert any("No model loaded" in i.value for i in at.info)
 
@@ -236,7 +246,7 @@ def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     if page != "model":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(page_file(page)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
 
@@ -337,7 +347,7 @@ def test_result_pages_draw_the_committed_results(page, charts, monkeypatch):
     monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(page_file(page)).run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
     assert len(at.get("plotly_chart")) >= charts
 
@@ -353,7 +363,7 @@ def open_address(page: str, params: dict, monkeypatch, model, results) -> AppTes
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params = dict(params)
     if page != "model":  # (the default page: AppTest keeps the sidebar of a first run only)
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(page_file(page))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -461,7 +471,7 @@ def test_pickers_search_instead_of_listing_many_ids(monkeypatch, app_bundle, fak
     users = at.selectbox(key="pred.user")
     assert users.value == "u1"  # a new search picks its first match
     assert all("u1" in o for o in users.options) and len(users.options) <= 3
-    at.switch_page("pages/attention.py").run()
+    at.switch_page(page_file("attention")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert {"att.user.search", "att.item.search"} <= keys(at, "text_input")
     assert at.selectbox(key="att.user").value is None  # "any user" until one is picked
@@ -475,7 +485,7 @@ def test_figure_toolbars_save_the_image_format_chosen_in_the_sidebar(
     at = open_page("model", monkeypatch, app_bundle, fake_results)
     assert at.sidebar.radio(key="studio.image_format").options == ["PNG", "SVG"]
     at.sidebar.radio(key="studio.image_format").set_value("svg").run()
-    at.switch_page("pages/errors.py").run()
+    at.switch_page(page_file("errors")).run()
     assert not at.exception, [e.value for e in at.exception]
     charts = at.get("plotly_chart")
     formats = {json.loads(c.proto.config)["toImageButtonOptions"]["format"] for c in charts}
