@@ -27,6 +27,7 @@ from semax.models.base import Batch, id_penalty
 from semax.models.bias import BASES
 
 DIMS = ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")  # D1..D5
+RATING_ERRORS = ("squared", "absolute")  # the error of L1 and L2 (Eq. 17-18)
 
 
 def dims(d: int | None) -> dict:
@@ -72,7 +73,7 @@ class SemaxConfig:
         metadata={
             "help": "error of L1 and L2 (Eq. 17-18): squared (the paper's) or absolute, whose "
             "optimum is the median rating (MAE) rather than the mean (RMSE)",
-            "choices": ("squared", "absolute"),
+            "choices": RATING_ERRORS,
         },
     )
     base: str = field(
@@ -390,6 +391,9 @@ def semax_loss(
 ) -> tuple[torch.Tensor, dict]:
     """Eq. 17-20, the mean over the batch (`error`: "absolute" replaces the squares of Eq.
     17-18 by absolute values). Returns the loss and its parts (detached floats)."""
+
+    if error not in RATING_ERRORS:
+        raise ValueError(f"rating error must be one of {RATING_ERRORS}, not {error!r}")
 
     def rating_error(pred: torch.Tensor) -> torch.Tensor:
         return (rating - pred) ** 2 if error == "squared" else (rating - pred).abs()

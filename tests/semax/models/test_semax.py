@@ -59,6 +59,8 @@ def test_the_absolute_rating_error_replaces_the_squares_of_eq_17_18_only():
     expected = ((0.4 * 1 + 0.6 * (0 + 0.5 * 1)) + (0.4 * 0.5 + 0.6 * (2 + 0.5 * 4))) / 2
     assert loss.item() == pytest.approx(expected)
     assert (parts["l1"], parts["l2"], parts["l3"]) == pytest.approx((0.75, 1.0, 2.5))
+    with pytest.raises(ValueError, match="rating error must be one of"):
+        semax_loss(out, r, beta=0.4, lam=0.5, error="absolut")
 
 
 def test_sema_skips_the_related_task(tiny_data):
