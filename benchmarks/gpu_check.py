@@ -20,12 +20,12 @@ from semax.data import DataConfig, prepare
 from semax.models import registry
 from semax.synthetic.generator import generate
 from semax.training.batching import make_batch
-from semax.training.loop import TrainConfig, _epoch_batches, fit, pick_device
+from semax.training.loop import TrainConfig, _epoch_batches, fit, make_optimizer, pick_device
 
 
 def steps_per_second(model, data, batches, device, amp: bool) -> dict:
     model.to(device).train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = make_optimizer(model, TrainConfig())  # the training loop's own (fused Adam)
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16)
         if amp
@@ -41,6 +41,10 @@ def steps_per_second(model, data, batches, device, amp: bool) -> dict:
         opt.step()
         return loss
 
+    if len(batches) < 6:
+        raise SystemExit(
+            f"{len(batches)} batches: too few to time (5 warm up); pass more --reviews"
+        )
     for rows in batches[:5]:
         step(rows)
     if device.type == "cuda":
