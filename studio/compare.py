@@ -31,7 +31,7 @@ def second(kind: str, folder: str = "", repo: str = "", revision: str = "") -> C
         where, rev = (paths.folder(folder) if folder.strip() else ""), None
     else:
         where, rev = (paths.hub_repo(repo) if repo.strip() else ""), revision.strip() or None
-    return state.load_model(where, rev, state.stamp(where)) if where else None
+    return state.load(where, rev) if where else None
 
 
 def adopt_baseline(bundle) -> Current:

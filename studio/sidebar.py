@@ -18,7 +18,7 @@ def _load(source: str, revision: str | None = None, where=None) -> Current | Non
     """Load `source`; `where` first maps what was typed to what may be read (the data root)."""
     try:
         source = where(source) if where else source
-        return state.load_model(source, revision or None, state.stamp(source))
+        return state.load(source, revision)
     except SemaxError as exc:
         messages.error(exc)
     return None

@@ -18,12 +18,12 @@ def preload() -> None:
     would download at server start). A failure is logged and shows again on the first page."""
     try:
         from studio import sidebar  # noqa: F401  (torch, pandas and the app's modules)
-        from studio.state import configure_torch, demo_source, load_model, stamp
+        from studio.state import configure_torch, demo_source, load
 
         configure_torch()
         source = demo_source()
         if Path(source).is_dir():
-            load_model(source, None, stamp(source))
+            load(source)
     except Exception:  # the first page loads it again and shows what went wrong
         _log.exception("preloading the app failed")
 

@@ -103,6 +103,12 @@ def load_model(source: str, revision: str | None, stamp: float) -> Current:
     return Current(bundle, rec, key=f"{target}|{stamp}", label=target)
 
 
+def load(source: str, revision: str | None = None) -> Current:
+    """The model at `source` (a bundle folder or Hub repo id) from the shared cache: what the
+    sidebar, the Compare page and the server's preload all ask for, under one cache key."""
+    return load_model(source, revision or None, stamp(source))
+
+
 def _warm(rec: Recommender) -> None:
     """Off the first page: tokenize the reviews, fill the recommender's caches (item states,
     unless saved with the bundle) and import captum (seconds) so the Predictor and Attention

@@ -15,8 +15,8 @@ def test_preload_puts_the_startup_model_in_the_shared_cache(monkeypatch, app_bun
     state.load_model.clear()
     startup.preload()
     source = str(app_bundle)
-    loaded = state.load_model(source, None, state.stamp(source))  # what the sidebar asks for
-    again = state.load_model(source, None, state.stamp(source))
+    loaded = state.load(source)  # what the sidebar asks for
+    again = state.load(source)
     assert loaded is again and loaded.label == source
 
 
