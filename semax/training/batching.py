@@ -82,7 +82,7 @@ def assemble(
         index = np.full(slots.shape, -1, dtype=np.int64)
         index[slots >= 0] = inverse[: int((slots >= 0).sum())]
         if targets is not None:
-            target_index = torch.from_numpy(inverse[-len(targets) :].astype(np.int64))
+            target_index = inverse[-len(targets) :].astype(np.int64)
     elif encode == "slots":
         review_ids = slots[slots >= 0]
         index = np.full(slots.shape, -1, dtype=np.int64)
@@ -102,7 +102,7 @@ def assemble(
         safe, lengths = safe[order], lengths[order]
         index[index >= 0] = rank[index[index >= 0]]
         if target_index is not None:
-            target_index = torch.from_numpy(rank[target_index.numpy()])
+            target_index = rank[target_index]
     tokens = np.where((lengths > 0)[:, None], store.tokens[safe], 0)
     if encode == "padded":  # every slot runs all max_words steps, as the reference code does
         review_tokens, review_lengths = (
@@ -123,7 +123,7 @@ def assemble(
         item_history=index_t[:, H:],
         item_history_len=torch.from_numpy((ih >= 0).sum(1).astype(np.int64)),
         trim_reviews=encode != "padded",
-        target_index=target_index,
+        target_index=None if target_index is None else torch.from_numpy(target_index),
     )
 
 
