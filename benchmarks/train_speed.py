@@ -7,10 +7,13 @@ All figures come from one process, against references measured in the same run:
   - reviews encoded per rating for each;
   - useful-FLOP efficiency: review-encoder FLOPs per second in training / FLOP/s of a plain
     nn.LSTM forward+backward of the same sizes;
-  - one full epoch (seconds, three fits of fresh models, and the best) and peak RSS;
+  - one full epoch (seconds, three fits of fresh models, and the best; beside each a fit with the
+    spans in order) and peak RSS;
   - predict p50 per pair and recommend top-10 over all items, with caches;
   - one encoder pass per batch (the own reviews among the batch's reviews) against two;
-  - with --busy-seconds: ratings/s at 1 and 2 threads alone and beside one busy process;
+  - the same step with training's default encoder threads (the spans at once);
+  - with --busy-seconds: ratings/s alone and beside one busy process, for 1 and 2 torch threads
+    and for 1 torch thread with 2 encoder threads;
   - with --quality: validation RMSE of full trainings with timeline and random batches.
 
     python benchmarks/train_speed.py [--data PATH] [--steps 30] [--threads 1] [--busy-seconds 5]
@@ -35,7 +38,7 @@ import torch  # noqa: E402
 from semax.data import DataConfig, prepare  # noqa: E402
 from semax.data.readers import read_reviews  # noqa: E402
 from semax.inference import Recommender  # noqa: E402
-from semax.models import registry  # noqa: E402
+from semax.models import parallel, registry  # noqa: E402
 from semax.training.batching import make_batch  # noqa: E402
 from semax.training.loop import TrainConfig, _epoch_batches, fit, make_optimizer  # noqa: E402
 
@@ -49,8 +52,8 @@ def lstm_flops(steps: float, d_in: int, d_hidden: int) -> float:
 
 def time_steps(variants: dict[str, tuple]) -> dict[str, dict]:
     """Training steps of each variant, name -> (model, data, batches, encode, target_text,
-    one_pass), interleaved step by step (A1 B1 C1 A2 B2 ...) so that a machine whose speed
-    drifts during the run slows every variant alike: the ratios between them stay fair."""
+    one_pass[, encoder_threads]), interleaved step by step (A1 B1 C1 A2 B2 ...) so that a machine
+    whose speed drifts during the run slows every variant alike: the ratios stay fair."""
     runs = {}
     for name, (model, *_) in variants.items():
         model.train()
@@ -58,11 +61,12 @@ def time_steps(variants: dict[str, tuple]) -> dict[str, dict]:
         runs[name] = {"opt": opt, "seconds": 0.0, "ratings": 0, "reviews": 0, "review_steps": 0}
 
     def step(name: str, rows, timed: bool) -> None:
-        model, data, _, encode, target, one_pass = variants[name]
+        model, data, _, encode, target, one_pass, *threads = variants[name]
         run = runs[name]
         t0 = time.perf_counter()
         batch = make_batch(data, rows, encode, target_text=target, one_pass=one_pass)
-        _step(model, run["opt"], batch)
+        with parallel.using(threads[0] if threads else 1):
+            _step(model, run["opt"], batch)
         if not timed:
             return
         run["seconds"] += time.perf_counter() - t0
@@ -144,23 +148,27 @@ def encoder_packed_vs_dense(model, data, batches, repeats: int = 3) -> dict:
 
 
 def beside_busy(fresh, data, batches, seconds: float) -> dict:
-    """ratings/s alone and beside one unrelated busy process (a spinning Python), per thread
-    count; `share` = beside / alone (the issue's target: at least 0.4)."""
+    """ratings/s alone and beside one unrelated busy process (a spinning Python), for torch's
+    own intra-op threads and for our encoder threads (spans at once, each op on one thread);
+    `share` = beside / alone (the issue's target: at least 0.4)."""
     import subprocess
 
     out = {}
     before = torch.get_num_threads()
-    for threads in (1, 2):
+    setups = {"threads_1": (1, 1), "threads_1_encoder_threads_2": (1, 2), "threads_2": (2, 1)}
+    for name, (threads, encoder_threads) in setups.items():
         torch.set_num_threads(threads)
-        alone = time_steps({"x": (fresh(), data, batches, "unique", True, True)})["x"]
+        variant = {"x": (fresh(), data, batches, "unique", True, True, encoder_threads)}
+        alone = time_steps(variant)["x"]
         spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
             time.sleep(min(seconds, 1.0))  # let it take its core
-            busy = time_steps({"x": (fresh(), data, batches, "unique", True, True)})["x"]
+            variant = {"x": (fresh(), data, batches, "unique", True, True, encoder_threads)}
+            busy = time_steps(variant)["x"]
         finally:
             spin.kill()
             spin.wait()
-        out[f"threads_{threads}"] = {
+        out[name] = {
             "alone_ratings_per_s": alone["ratings_per_s"],
             "beside_busy_ratings_per_s": busy["ratings_per_s"],
             "share": busy["ratings_per_s"] / alone["ratings_per_s"],
@@ -203,8 +211,18 @@ def main() -> None:
     n = args.steps + 3
     timeline = _epoch_batches(data, data.fit_rows, TrainConfig(batching="timeline"), 0)[:n]
     random = _epoch_batches(data, data.fit_rows, TrainConfig(batching="random"), 0)[:n]
+    encoder_threads = TrainConfig().encoder_threads  # training's default
     timed = time_steps(
         {
+            "ours_encoder_threads": (
+                fresh(),
+                data,
+                timeline,
+                "unique",
+                True,
+                True,
+                encoder_threads,
+            ),
             "ours": (fresh(), data, timeline, "unique", True, True),
             "two_pass": (fresh(), data, timeline, "unique", True, False),
             "random_unique": (fresh(), data, random, "unique", True, False),
@@ -224,6 +242,11 @@ def main() -> None:
     out["reference_a_padded"] = padded
     out["speedup_vs_padded"] = ours["ratings_per_s"] / padded["ratings_per_s"]
     out["speedup_vs_slots"] = ours["ratings_per_s"] / slots["ratings_per_s"]
+    # the three above run one thread, as the references; training's default runs the spans on more
+    out[f"ours_encoder_threads_{encoder_threads}"] = timed["ours_encoder_threads"]
+    out["speedup_encoder_threads_vs_in_order"] = (
+        timed["ours_encoder_threads"]["ratings_per_s"] / ours["ratings_per_s"]
+    )
 
     out["encoder_packed_vs_dense"] = encoder_packed_vs_dense(fresh(), data, timeline[:10])
     mean_len = float(data.store.lengths[data.fit_rows].mean())
@@ -233,14 +256,19 @@ def main() -> None:
     out["useful_flop_efficiency"] = ours["review_steps_per_s"] / micro
     out["useful_gflops"] = 3 * lstm_flops(ours["review_steps_per_s"], cfg.d_word, cfg.d_text) / 1e9
 
-    epochs = []  # three one-epoch fits of fresh models: the machine's speed drifts between them
+    # three one-epoch fits of fresh models with training's defaults, each beside one with the
+    # spans in order (the machine's speed drifts between them)
+    epochs, in_order = [], []
     for _ in range(3):
-        model = fresh()
-        t0 = time.perf_counter()
-        fit(model, data, TrainConfig(epochs=1, patience=1), progress=False)
-        epochs.append(time.perf_counter() - t0)  # training and the validation pass
+        for times, cfg_threads in ((epochs, encoder_threads), (in_order, 1)):
+            model = fresh()
+            t0 = time.perf_counter()
+            train_cfg = TrainConfig(epochs=1, patience=1, encoder_threads=cfg_threads)
+            fit(model, data, train_cfg, progress=False)
+            times.append(time.perf_counter() - t0)  # training and the validation pass
     out["epoch_seconds_incl_validation"] = epochs
     out["epoch_seconds_best"] = min(epochs)
+    out["epoch_seconds_in_order"] = in_order
 
     rec = Recommender(model, data)
     users, items = rec.user_names, rec.item_names

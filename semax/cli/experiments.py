@@ -53,13 +53,14 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-tune", action="store_true", help="skip the validation grid and use defaults"
     )
-    add_flags(p, TrainConfig, ["epochs", "threads"])
+    add_flags(p, TrainConfig, ["epochs", "threads", "encoder_threads"])
     p.add_argument(
         "--workers",
         type=int,
         default=1,
         help="runs trained at once, each in its own process with --threads torch threads "
-        "(on 2 cores: 2 workers of 1 thread) (default 1)",
+        "and, with more than 1 worker, the review spans in order (--encoder-threads 1): on "
+        "2 cores, 2 workers of 1 thread (default 1)",
     )
     add_dim_flag(p)
     add_flags(p, DataConfig, ["max_words", "max_history"])

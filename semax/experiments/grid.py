@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -172,8 +172,9 @@ def _run_in_worker(run: Run) -> str:
 
 class Grid:
     """Runs the experiments for one dataset into `out`, resumably; with `workers` > 1 that many
-    processes (spawned, each with `base.threads` torch threads) run the runs at once. Every run
-    is seeded on its own, so the records do not depend on the order or the number of workers."""
+    processes (spawned, each with `base.threads` torch threads and its review spans in order)
+    run the runs at once. Every run is seeded on its own and the encoder's thread count changes
+    no result, so the records do not depend on the order or the number of workers."""
 
     def __init__(
         self,
@@ -189,6 +190,8 @@ class Grid:
         self.workers = max(int(workers), 1)
         self.refit = refit  # retrain on fit + validation for the chosen epochs (not in tuning)
         self.base = base or TrainConfig()
+        if self.workers > 1:  # the processes use the cores: each runs its review spans in order
+            self.base = replace(self.base, encoder_threads=1)
         self.model_defaults = model_defaults or {}
         (self.out / "runs").mkdir(parents=True, exist_ok=True)
         (self.out / "predictions").mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from semax.models import parallel
 from semax.models.base import Batch, id_penalty
 from semax.models.bias import BASES
 
@@ -141,10 +142,10 @@ class ReviewEncoder(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(cfg.d_word, cfg.d_text)  # Eq. 1-6
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """y (N, D3), Eq. 12, and h_1..h_T (T, N, D3), Eq. 1-6, of right-padded x (T, N, D2)."""
-        h, _ = self.lstm(x)
-        return last_state(h, lengths), h
+    def forward(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """h_1..h_T (T, N, D3), Eq. 1-6, of each right-padded, time-major x (T, N, D2); the spans
+        run at once on `parallel.threads()` CPU threads. y of Eq. 12 is `last_state(h, lengths)`."""
+        return parallel.lstms([(self.lstm, x) for x in xs])
 
     def states(self, x: torch.Tensor) -> torch.Tensor:
         """h_1..h_L (B, L, D3) of batch-first x (B, L, D2), Eq. 1-6."""
@@ -288,14 +289,15 @@ class SEMAX(nn.Module):
         spans = length_spans(lengths) if trim else [(0, n, L)]
         ids = [tokens[a:b, :steps].T.reshape(-1) for a, b, steps in spans]  # time-major words
         xs = self.drop(self.word_emb(torch.cat(ids))).split([len(i) for i in ids])  # one lookup
+        xs = [x.view(steps, b - a, x.size(-1)) for (a, b, steps), x in zip(spans, xs, strict=True)]
+        hs = iter(self.review_encoder([x for x in xs if len(x)]))  # (steps, n_b, D3) each
         ys, parts, where = [], [], []
-        for (start, end, steps), x in zip(spans, xs, strict=True):
+        for start, end, steps in spans:
             if steps == 0:  # empty reviews: zero states
-                ys.append(x.new_zeros(end - start, self.cfg.d_text))
+                ys.append(xs[0].new_zeros(end - start, self.cfg.d_text))
                 continue
-            x = x.view(steps, end - start, -1)  # (steps, n_b, D2)
-            y, h = self.review_encoder(x, lengths[start:end])  # (n_b, D3), (steps, n_b, D3)
-            ys.append(y)
+            h = next(hs)
+            ys.append(last_state(h, lengths[start:end]))  # (n_b, D3)
             hit = (
                 torch.nonzero((want >= start) & (want < end)).squeeze(1) if want is not None else ()
             )

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 
 from semax.data.dataset import ReviewData
 from semax.errors import TrainingError
+from semax.models import parallel
 from semax.models.base import UNKNOWN_ID, Batch
 from semax.training import distributed
 from semax.training.batching import make_batch, random_batches, timeline_batches
@@ -87,6 +88,16 @@ class TrainConfig:
             "help": "torch threads while training (0: torch's own choice); one stays fast on a "
             "busy machine, where two threads over many tiny D=32 operations wait on each other",
             "min": 0,
+        },
+    )
+
+    encoder_threads: int = field(
+        default=2,
+        metadata={
+            "help": "threads that run the review LSTM's length spans at once, each op on one "
+            "thread (with --threads 1): 1.4x faster epochs on 2 idle cores and no slower than "
+            "in order beside a busy process; 1 runs them in order",
+            "min": 1,
         },
     )
 
@@ -252,7 +263,8 @@ def fit(
         torch.set_num_threads(cfg.threads)
     ctx = distributed.start(pick_device(cfg.device))
     try:
-        return _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress)
+        with parallel.using(cfg.encoder_threads):
+            return _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress)
     finally:
         ctx.close()
         torch.set_num_threads(threads)

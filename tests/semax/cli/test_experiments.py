@@ -18,6 +18,13 @@ def test_config_flags_default_to_the_dataclasses():
     assert args.dim is None
 
 
+@pytest.mark.parametrize("command", ["experiments", "train"])
+def test_thread_flags_reach_the_training_config(command):
+    argv = [command, "--data", "d", "--out", "o", "--threads", "2", "--encoder-threads", "1"]
+    cfg = TrainConfig(**config_values(build_parser().parse_args(argv), TrainConfig))
+    assert (cfg.threads, cfg.encoder_threads) == (2, 1)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

@@ -137,3 +137,8 @@ def test_two_workers_write_the_same_records_as_one(data, tmp_path):
 
     one, two = records(1), records(2)
     assert len(one) == 4 and one == two
+
+
+def test_worker_processes_run_their_review_spans_in_order(data, tmp_path):
+    assert Grid(data, tmp_path / "a", "tiny", TrainConfig(), workers=1).base.encoder_threads == 2
+    assert Grid(data, tmp_path / "b", "tiny", TrainConfig(), workers=2).base.encoder_threads == 1

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from semax.errors import TrainingError
+from semax.models import parallel
 from semax.training.loop import CHECKPOINT, TrainConfig, fit, predict_rows
 from tests.helpers import SMALL_DIMS, small_semax
 
@@ -163,3 +164,30 @@ def test_training_runs_on_the_configured_threads_and_restores_them(tiny_data, th
         assert torch.get_num_threads() == 3 - threads
     finally:
         torch.set_num_threads(outside)
+
+
+@pytest.mark.parametrize("encoder_threads", [1, 3])
+def test_training_runs_the_review_spans_on_the_configured_threads(tiny_data, encoder_threads):
+    before = parallel.threads()
+    seen = []
+    cfg = TrainConfig(epochs=1, batch_size=64, encoder_threads=encoder_threads, device="cpu")
+    fit(
+        small_model(tiny_data),
+        tiny_data,
+        cfg,
+        progress=False,
+        callback=lambda event: seen.append(parallel.threads()) and None,
+    )
+    assert seen and set(seen) == {encoder_threads}
+    assert parallel.threads() == before
+
+
+def test_encoder_threads_change_the_speed_not_the_trained_model(tiny_data):
+    def trained(encoder_threads: int) -> dict:
+        model = small_model(tiny_data)
+        cfg = TrainConfig(epochs=2, batch_size=32, threads=1, encoder_threads=encoder_threads)
+        fit(model, tiny_data, cfg, progress=False)
+        return model.state_dict()
+
+    one, two = trained(1), trained(2)
+    assert all(torch.equal(one[k], two[k]) for k in one)
