@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # studio/ (the app's job code)
 
 from semax.data import DataConfig, prepare
-from semax.models import registry
+from semax.models import parallel, registry
 from semax.synthetic.generator import generate
 from semax.training.loop import (
     TrainConfig,
@@ -66,7 +66,7 @@ def steps_per_second(model, data, batches, device, amp: bool) -> dict:
     for rows in batches[5:]:
         loss = step(rows)
         ratings += len(rows)
-    final = float(loss)  # synchronises
+    final = float(loss.detach())  # synchronises
     seconds = time.perf_counter() - t0
     return {
         "steps": len(batches) - 5,
@@ -141,6 +141,15 @@ def fit_two_epochs(cfg, data, batch_size: int) -> dict:
     }
 
 
+class Results(dict):
+    """The JSON object printed at the end; each section also goes to stderr as it completes, so
+    a run cut short by its time limit still reports what it measured."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        print(json.dumps({key: value}, default=float), file=sys.stderr, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reviews", type=int, default=60_000)
@@ -156,7 +165,7 @@ def main() -> None:
         help="batch sizes fitted for two epochs on the GPU, lr = 1e-3 * sqrt(batch / 128)",
     )
     args = ap.parse_args()
-    out = {"benchmark": "gpu_check", "torch": torch.__version__, "cuda": torch.cuda.is_available()}
+    out = Results(benchmark="gpu_check", torch=torch.__version__, cuda=torch.cuda.is_available())
     t0 = time.perf_counter()
     df, _ = generate(args.reviews, seed=0)
     data = prepare(df, DataConfig())
@@ -184,14 +193,18 @@ def main() -> None:
             str(size): fit_two_epochs(cfg, data, size) for size in args.batch_sizes
         }
     torch.manual_seed(0)
-    out["cpu"] = steps_per_second(
-        registry.build("semax", cfg),
-        data,
-        batches[: args.cpu_steps + 5],
-        torch.device("cpu"),
-        amp=False,
-    )
+    defaults = TrainConfig()  # the CPU runs with training's threads, as `fit` sets them
+    torch.set_num_threads(defaults.threads or torch.get_num_threads())
+    with parallel.using(defaults.encoder_threads):
+        out["cpu"] = steps_per_second(
+            registry.build("semax", cfg),
+            data,
+            batches[: args.cpu_steps + 5],
+            torch.device("cpu"),
+            amp=False,
+        )
     out["cpu_threads"] = torch.get_num_threads()
+    out["cpu_encoder_threads"] = defaults.encoder_threads
     out["app_job"] = app_job(args.app_reviews, args.app_epochs)
     if "gpu_bf16" in out:
         out["gpu_bf16_over_cpu"] = out["gpu_bf16"]["ratings_per_s"] / out["cpu"]["ratings_per_s"]

@@ -23,19 +23,21 @@ from contextlib import contextmanager
 import torch
 import torch.nn as nn
 
-_state = {"threads": 1, "pool": None, "size": 0}
+_state = {"pool": None, "size": 0}
 _lock = threading.Lock()
+_local = threading.local()  # the count is per calling thread, as torch's grad mode
 
 
 def threads() -> int:
-    """Worker threads `lstms` uses (1: every call in order on the calling thread)."""
-    return _state["threads"]
+    """Worker threads `lstms` uses when called from this thread (1, the default: every call in
+    order on this thread). Per thread: a training job in the app sets its own, not the queries'."""
+    return getattr(_local, "threads", 1)
 
 
 def set_threads(n: int) -> None:
     if n < 1:
         raise ValueError(f"threads must be at least 1, not {n}")
-    _state["threads"] = int(n)
+    _local.threads = int(n)
 
 
 @contextmanager

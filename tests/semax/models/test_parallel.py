@@ -86,3 +86,13 @@ def test_using_restores_the_thread_count_and_refuses_zero():
     assert parallel.threads() == before
     with pytest.raises(ValueError, match="at least 1"):
         parallel.set_threads(0)
+
+
+def test_the_thread_count_belongs_to_the_thread_that_sets_it():
+    seen = []
+    with parallel.using(2):
+        other = threading.Thread(target=lambda: seen.append(parallel.threads()))
+        other.start()
+        other.join()
+        assert parallel.threads() == 2
+    assert seen == [1]  # another thread (a query beside a training job) keeps the default
