@@ -146,21 +146,26 @@ def test_a_refit_writes_only_the_final_bundle_into_the_run_folder(tiny_data, tmp
     assert "refit_epochs" in json.loads((tmp_path / "run" / "metrics.json").read_text())
 
 
+def seen_while_training(data, read, **train) -> set:
+    """What `read()` returns at every step of a one-epoch fit with these TrainConfig fields."""
+    seen = []
+    cfg = TrainConfig(epochs=1, batch_size=64, device="cpu", **train)
+    fit(
+        small_model(data),
+        data,
+        cfg,
+        progress=False,
+        callback=lambda e: seen.append(read()) and None,
+    )
+    return set(seen)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_training_runs_on_the_configured_threads_and_restores_them(tiny_data, threads):
     outside = torch.get_num_threads()
     torch.set_num_threads(3 - threads)  # anything but the configured count
     try:
-        seen = []
-        cfg = TrainConfig(epochs=1, batch_size=64, threads=threads, device="cpu")
-        fit(
-            small_model(tiny_data),
-            tiny_data,
-            cfg,
-            progress=False,
-            callback=lambda event: seen.append(torch.get_num_threads()) and None,
-        )
-        assert seen and set(seen) == {threads}
+        assert seen_while_training(tiny_data, torch.get_num_threads, threads=threads) == {threads}
         assert torch.get_num_threads() == 3 - threads
     finally:
         torch.set_num_threads(outside)
@@ -169,16 +174,8 @@ def test_training_runs_on_the_configured_threads_and_restores_them(tiny_data, th
 @pytest.mark.parametrize("encoder_threads", [1, 3])
 def test_training_runs_the_review_spans_on_the_configured_threads(tiny_data, encoder_threads):
     before = parallel.threads()
-    seen = []
-    cfg = TrainConfig(epochs=1, batch_size=64, encoder_threads=encoder_threads, device="cpu")
-    fit(
-        small_model(tiny_data),
-        tiny_data,
-        cfg,
-        progress=False,
-        callback=lambda event: seen.append(parallel.threads()) and None,
-    )
-    assert seen and set(seen) == {encoder_threads}
+    seen = seen_while_training(tiny_data, parallel.threads, encoder_threads=encoder_threads)
+    assert seen == {encoder_threads}
     assert parallel.threads() == before
 
 
