@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn as nn
 
-_state = {"pool": None, "size": 0}
+_pools: dict[int, ThreadPoolExecutor] = {}  # one per thread count, made when first used
 _lock = threading.Lock()
 _local = threading.local()  # the count is per calling thread, as torch's grad mode
 
@@ -57,10 +57,9 @@ def _one_thread() -> None:
 
 def _pool(n: int) -> ThreadPoolExecutor:
     with _lock:
-        if _state["size"] < n:  # grown, never shrunk: idle workers cost nothing
-            _state["pool"] = ThreadPoolExecutor(n, "semax-lstm", initializer=_one_thread)
-            _state["size"] = n
-        return _state["pool"]
+        if n not in _pools:
+            _pools[n] = ThreadPoolExecutor(n, f"semax-lstm-{n}", initializer=_one_thread)
+        return _pools[n]
 
 
 def _at_once(fn, items: Sequence) -> list:
