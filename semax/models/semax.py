@@ -121,12 +121,11 @@ def length_spans(lengths: torch.Tensor, n_buckets: int = 6) -> list[tuple[int, i
 
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     """Inverted dropout, as F.dropout, with the mask drawn as 15-bit integers (p rounded to a
-    multiple of 2^-15), four from each random 63-bit word: on CPU 4x faster than F.dropout's
-    bernoulli_ (measured here)."""
+    multiple of 2^-15): on CPU 1.9x faster than F.dropout's bernoulli_ (measured here). A faster
+    draw would change every run's random stream, and with it the committed results."""
     if not training or p == 0:
         return x
-    words = torch.empty(-(-x.numel() // 4), dtype=torch.int64, device=x.device).random_()
-    bits = words.view(torch.int16)[: x.numel()].view(x.shape).bitwise_and_(2**15 - 1)
+    bits = torch.empty(x.shape, dtype=torch.int16, device=x.device).random_(0, 2**15)
     keep = (bits >= round(p * 2**15)).to(x.dtype).mul_(1 / (1 - p))
     return x * keep
 

@@ -222,10 +222,10 @@ def test_dropout_masks_any_shape_with_independent_neighbours():
     from semax.models.semax import dropout
 
     torch.manual_seed(0)
-    out = dropout(torch.ones(7, 333, 5), 0.3, training=True)  # 11,655 values: not 4 per word
+    out = dropout(torch.ones(7, 333, 5), 0.3, training=True)
     assert out.shape == (7, 333, 5)
     assert abs((out != 0).float().mean().item() - 0.7) < 0.02
     kept = (dropout(torch.ones(400_001), 0.5, training=True) != 0).float()
-    for lag in (1, 2, 3, 4):  # the four values drawn from one random word are independent
+    for lag in (1, 2, 3, 4):  # neighbouring values are dropped independently
         both = (kept[:-lag] * kept[lag:]).mean().item()
         assert abs(both - 0.25) < 0.004
