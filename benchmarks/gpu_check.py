@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # studio/ (the app's job code)
 
 from semax.data import DataConfig, prepare
-from semax.models import parallel, registry
+from semax.models import registry
 from semax.synthetic.generator import generate
 from semax.training.loop import (
     TrainConfig,
@@ -31,6 +31,7 @@ from semax.training.loop import (
     fit,
     make_optimizer,
     pick_device,
+    training_threads,
 )
 
 
@@ -193,9 +194,8 @@ def main() -> None:
             str(size): fit_two_epochs(cfg, data, size) for size in args.batch_sizes
         }
     torch.manual_seed(0)
-    defaults = TrainConfig()  # the CPU runs with training's threads, as `fit` sets them
-    torch.set_num_threads(defaults.threads or torch.get_num_threads())
-    with parallel.using(defaults.encoder_threads):
+    defaults = TrainConfig()
+    with training_threads(defaults):  # the CPU runs on training's threads, as `fit` sets them
         out["cpu"] = steps_per_second(
             registry.build("semax", cfg),
             data,
@@ -203,7 +203,7 @@ def main() -> None:
             torch.device("cpu"),
             amp=False,
         )
-    out["cpu_threads"] = torch.get_num_threads()
+        out["cpu_threads"] = torch.get_num_threads()
     out["cpu_encoder_threads"] = defaults.encoder_threads
     out["app_job"] = app_job(args.app_reviews, args.app_epochs)
     if "gpu_bf16" in out:

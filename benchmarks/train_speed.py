@@ -158,13 +158,12 @@ def beside_busy(fresh, data, batches, seconds: float) -> dict:
     setups = {"threads_1": (1, 1), "threads_1_encoder_threads_2": (1, 2), "threads_2": (2, 1)}
     for name, (threads, encoder_threads) in setups.items():
         torch.set_num_threads(threads)
-        variant = {"x": (fresh(), data, batches, "unique", True, True, encoder_threads)}
-        alone = time_steps(variant)["x"]
+        variant = (data, batches, "unique", True, True, encoder_threads)
+        alone = time_steps({"x": (fresh(), *variant)})["x"]
         spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
             time.sleep(min(seconds, 1.0))  # let it take its core
-            variant = {"x": (fresh(), data, batches, "unique", True, True, encoder_threads)}
-            busy = time_steps(variant)["x"]
+            busy = time_steps({"x": (fresh(), *variant)})["x"]
         finally:
             spin.kill()
             spin.wait()

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -238,6 +238,20 @@ def _save_checkpoint(
     os.replace(tmp, path)
 
 
+@contextmanager
+def training_threads(cfg: TrainConfig):
+    """torch's threads (`cfg.threads`; 0: torch's own) and the encoder threads training runs on,
+    for the block; torch's count is restored after."""
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        with parallel.using(cfg.encoder_threads):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def fit(
     model,
     data: ReviewData,
@@ -258,16 +272,12 @@ def fit(
     """
     cfg = cfg or TrainConfig()
     seed_everything(cfg.seed)
-    threads = torch.get_num_threads()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    ctx = distributed.start(pick_device(cfg.device))
-    try:
-        with parallel.using(cfg.encoder_threads):
+    with training_threads(cfg):
+        ctx = distributed.start(pick_device(cfg.device))
+        try:
             return _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress)
-    finally:
-        ctx.close()
-        torch.set_num_threads(threads)
+        finally:
+            ctx.close()
 
 
 def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) -> TrainResult:
