@@ -95,7 +95,7 @@ class TrainConfig:
         default=2,
         metadata={
             "help": "threads that run the review LSTM's length spans at once, each op on one "
-            "thread (with --threads 1): 1.3x faster epochs on 2 idle cores, about as fast as "
+            "thread (with --threads 1): 1.15-1.3x faster epochs on 2 idle cores, about as fast as "
             "in order beside a busy process; 1 runs them in order",
             "min": 1,
         },
