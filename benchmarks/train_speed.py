@@ -8,7 +8,8 @@ All figures come from one process, against references measured in the same run:
   - useful-FLOP efficiency: review-encoder FLOPs per second in training / FLOP/s of a plain
     nn.LSTM forward+backward of the same sizes;
   - one full epoch (seconds, three fits of fresh models, and the best; beside each a fit with the
-    spans in order) and peak RSS;
+    spans in order), the time the default's fits spent in the LSTM calls at once (and from it
+    those calls' own speedup: the rest of a step runs on one thread either way) and peak RSS;
   - predict p50 per pair and recommend top-10 over all items, with caches;
   - one encoder pass per batch (the own reviews among the batch's reviews) against two;
   - the same step with training's default encoder threads (the spans at once): read low here,
@@ -29,6 +30,7 @@ import json
 import resource
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,6 +66,25 @@ def load(path: str):
         return registry.build("semax", cfg)
 
     return data, cfg, fresh
+
+
+@contextmanager
+def time_at_once():
+    """[seconds] the block spent in `parallel`'s at-once LSTM calls (forward and backward)."""
+    spent, inner = [0.0], parallel._at_once
+
+    def timed(fn, items):
+        t = time.perf_counter()
+        try:
+            return inner(fn, items)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    parallel._at_once = timed
+    try:
+        yield spent
+    finally:
+        parallel._at_once = inner
 
 
 def time_steps(variants: dict[str, tuple]) -> dict[str, dict]:
@@ -273,17 +294,25 @@ def main() -> None:
 
     # three one-epoch fits of fresh models with training's defaults, each beside one with the
     # spans in order (the machine's speed drifts between them)
-    epochs, in_order = [], []
+    epochs, in_order, at_once = [], [], []
     for _ in range(3):
         for times, cfg_threads in ((epochs, encoder_threads), (in_order, 1)):
             model = fresh()
             t0 = time.perf_counter()
             train_cfg = TrainConfig(epochs=1, patience=1, encoder_threads=cfg_threads)
-            fit(model, data, train_cfg, progress=False)
+            with time_at_once() as spent:
+                fit(model, data, train_cfg, progress=False)
             times.append(time.perf_counter() - t0)  # training and the validation pass
+            if cfg_threads > 1:
+                at_once.append(spent[0])
     out["epoch_seconds_incl_validation"] = epochs
     out["epoch_seconds_best"] = min(epochs)
     out["epoch_seconds_in_order"] = in_order
+    # the LSTM spans' forward+backward at once, in the default's fits; the rest of the step
+    # runs on one thread either way, so in order they took about in_order - (epoch - at_once)
+    out["epoch_lstm_seconds_at_once"] = at_once
+    rest = np.mean(epochs) - np.mean(at_once)
+    out["lstm_speedup_at_once_in_training"] = float((np.mean(in_order) - rest) / np.mean(at_once))
     out["speedup_encoder_threads_epoch"] = float(np.mean(in_order) / np.mean(epochs))
 
     rec = Recommender(model, data)

@@ -6,7 +6,8 @@ span's forward and backward is one oneDNN call of a few milliseconds, independen
 runs concurrent `torch.autograd.grad` calls concurrently). Each worker does its calls on a single
 thread (intra-op 1): unlike torch's intra-op threads, whose parallel regions all wait at a barrier
 for a descheduled thread, a worker that loses its core beside a busy process delays only its own
-span. Measured on 2 cores: 2 workers ran the spans' LSTM calls 1.7x faster than 1 when idle,
+span. Measured on 2 cores: 2 workers ran the spans' LSTM calls 1.7x faster than 1 when idle
+(1.46x inside training, whose epoch, half of it other work on one thread, gains 1.15-1.18x),
 and training beside a busy process at 0.87-1.00 of its in-order rate (`benchmarks/train_speed.py`).
 
 The result equals the calls made in order, up to the order in which a parameter's gradients from
