@@ -11,6 +11,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 _log = logging.getLogger(__name__)
+THREAD = "semax-preload"
+# Streamlit warns when its caches are used outside a session's script run, as the preload does
+# on purpose: the warning is dropped for this thread only.
+_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+class _NotFromPreload(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != THREAD
+
+
+def _quiet_preload_warnings() -> None:
+    logger = logging.getLogger(_CONTEXT_LOGGER)
+    if not any(isinstance(f, _NotFromPreload) for f in logger.filters):
+        logger.addFilter(_NotFromPreload())
 
 
 def preload() -> None:
@@ -30,5 +45,6 @@ def preload() -> None:
 
 @asynccontextmanager
 async def lifespan(app):
-    threading.Thread(target=preload, name="semax-preload", daemon=True).start()
+    _quiet_preload_warnings()
+    threading.Thread(target=preload, name=THREAD, daemon=True).start()
     yield

@@ -39,3 +39,34 @@ def test_the_server_entry_starts_the_preload(monkeypatch):
 
     asyncio.run(run_lifespan())
     assert started.wait(5)
+
+
+def test_the_preload_thread_logs_no_missing_context_warning(monkeypatch, app_bundle):
+    """Streamlit warns 'missing ScriptRunContext' when its caches run outside a session; the
+    server's own preload does so on purpose and prints nothing at start."""
+    import logging
+
+    monkeypatch.setenv("SEMAX_STUDIO_MODEL", str(app_bundle))
+    state.load_model.clear()
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append((record.threadName, record.getMessage()))
+
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        startup._quiet_preload_warnings()
+        thread = threading.Thread(target=startup.preload, name=startup.THREAD)
+        thread.start()
+        thread.join(60)
+        state.load_model.clear()
+        other = threading.Thread(target=startup.preload, name="other")  # any other thread warns
+        other.start()
+        other.join(60)
+    finally:
+        logger.removeHandler(keep)
+    assert not [m for name, m in seen if name == startup.THREAD]
+    assert any("missing ScriptRunContext" in m for name, m in seen if name == "other")
