@@ -17,10 +17,12 @@ All figures come from one process, against references measured in the same run:
     workers read); the epoch fits give the figure training sees (`speedup_encoder_threads_epoch`);
   - with --busy-seconds: ratings/s alone and beside one busy process, for 1 and 2 torch threads
     and for 1 torch thread with 2 encoder threads;
-  - with --quality: validation RMSE of full trainings with timeline and random batches.
+  - with --quality: validation RMSE of full trainings with timeline and random batches;
+  - with --batch-sizes: epoch seconds and validation RMSE of full trainings at larger batches,
+    the learning rate scaled by sqrt(batch / 128) (as gpu_check does on a GPU).
 
     python benchmarks/train_speed.py [--data PATH] [--steps 30] [--threads 1] [--busy-seconds 5]
-        [--quality]
+        [--quality] [--batch-sizes 128,256,512]
 """
 
 from __future__ import annotations
@@ -219,6 +221,21 @@ def beside_busy(fresh, data, batches, seconds: float) -> dict:
     return out
 
 
+def seeds_valid_rmse(cfg, data, epoch_seconds: list | None = None, **train) -> dict:
+    """Best validation RMSE of full trainings (early stopping) on seeds 0-2 with `train`'s
+    settings; each epoch's seconds (its validation pass included) go to `epoch_seconds`."""
+    scores = []
+    for seed in (0, 1, 2):
+        torch.manual_seed(seed)
+        result = fit(
+            registry.build("semax", cfg), data, TrainConfig(seed=seed, **train), progress=False
+        )
+        scores.append(result.best_valid_rmse)
+        if epoch_seconds is not None:
+            epoch_seconds += [row["seconds"] for row in result.history]
+    return {"mean": float(np.mean(scores)), "std": float(np.std(scores)), "seeds": scores}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(DEFAULT_DATA))
@@ -227,6 +244,13 @@ def main() -> None:
         "--quality", action="store_true", help="also train to convergence with both batchings"
     )
     ap.add_argument("--threads", type=int, default=1, help="torch threads (training's default)")
+    ap.add_argument(
+        "--batch-sizes",
+        type=lambda text: [int(x) for x in text.split(",") if x],
+        default=[],
+        help="also train fully at these batch sizes (lr 1e-3 * sqrt(size / 128)), 3 seeds each: "
+        "epoch seconds and validation RMSE, e.g. 128,256,512",
+    )
     ap.add_argument(
         "--busy-seconds",
         type=float,
@@ -343,20 +367,16 @@ def main() -> None:
 
     if args.quality:
         for batching in ("timeline", "random"):
-            scores = []
-            for seed in (0, 1, 2):
-                torch.manual_seed(seed)
-                m = registry.build("semax", cfg)
-                scores.append(
-                    fit(
-                        m, data, TrainConfig(batching=batching, seed=seed), progress=False
-                    ).best_valid_rmse
-                )
-            out[f"valid_rmse_{batching}"] = {
-                "mean": float(np.mean(scores)),
-                "std": float(np.std(scores)),
-                "seeds": scores,
-            }
+            out[f"valid_rmse_{batching}"] = seeds_valid_rmse(cfg, data, batching=batching)
+    for size in args.batch_sizes:  # larger batches, lr scaled by sqrt(size / 128)
+        lr = 1e-3 * (size / 128) ** 0.5
+        epochs_s: list[float] = []
+        row = seeds_valid_rmse(cfg, data, epochs_s, batch_size=size, lr=lr)
+        out.setdefault("batch_sizes", {})[str(size)] = {
+            "lr": lr,
+            "epoch_seconds_median": float(np.median(epochs_s)),
+            **row,
+        }
 
     if args.busy_seconds:
         out["beside_a_busy_process"] = beside_busy(fresh, data, timeline, args.busy_seconds)
