@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -16,12 +15,6 @@ from semax.training import distributed
 from tests.helpers import REPO  # noqa: E402
 
 TRAIN_FLAGS = ["--dim", "8", "--epochs", "2", "--batch-size", "64", "--json"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_every_rank_gets_the_same_number_of_batches_and_no_batch_twice():
@@ -46,7 +39,7 @@ def test_without_torchrun_the_context_is_one_process(monkeypatch):
     assert distributed.is_main() and distributed.world_size() == 1
 
 
-def test_a_one_process_group_trains_the_same_model_through_ddp(tiny_data, monkeypatch):
+def test_a_one_process_group_trains_the_same_model_through_ddp(tiny_data, monkeypatch, tmp_path):
     """The DDP path (wrapped step, sharding, all-reduced validation) in-process, with gloo."""
     from semax.models.semax import SEMAX, SemaxConfig
     from semax.training.loop import TrainConfig, fit
@@ -61,7 +54,7 @@ def test_a_one_process_group_trains_the_same_model_through_ddp(tiny_data, monkey
     plain = model()
     expected = fit(plain, tiny_data, cfg, progress=False)
     monkeypatch.delenv("WORLD_SIZE", raising=False)
-    url = f"tcp://127.0.0.1:{free_port()}"
+    url = f"file://{tmp_path / 'store'}"  # a file store: no port to race for
     torch.distributed.init_process_group("gloo", init_method=url, rank=0, world_size=1)
     try:
         grouped = model()
@@ -113,7 +106,7 @@ def test_two_processes_match_one_process_and_only_rank_0_writes(tmp_path):
     }
     env.pop("WORLD_SIZE", None)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
-    cmd += ["--master_port", str(free_port()), "-m", "semax", "train"]
+    cmd += ["--standalone", "-m", "semax", "train"]  # torchrun picks a free port itself
     cmd += ["--data", str(prepared), "--out", str(ddp), "--device", "cpu", *TRAIN_FLAGS]
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=150)
     assert proc.returncode == 0, proc.stderr[-3000:]
