@@ -166,6 +166,11 @@ def main() -> None:
         default=[512, 2048],
         help="batch sizes fitted for two epochs on the GPU, lr = 1e-3 * sqrt(batch / 128)",
     )
+    ap.add_argument(
+        "--compile-on-cpu",
+        action="store_true",
+        help="also time the compiled related task on the CPU, beside the eager CPU steps",
+    )
     args = ap.parse_args()
     out = Results(benchmark="gpu_check", torch=torch.__version__, cuda=torch.cuda.is_available())
     t0 = time.perf_counter()
@@ -201,6 +206,10 @@ def main() -> None:
             amp=False,
         )
         out["cpu_threads"] = torch.get_num_threads()
+        if args.compile_on_cpu:
+            out["cpu_compiled_related_task"] = compiled_related_task(
+                cfg, data, batches[: args.cpu_steps + 5], torch.device("cpu")
+            )
     out["cpu_encoder_threads"] = defaults.encoder_threads
     out["app_job"] = app_job(args.app_reviews, args.app_epochs)
     if gpu:  # the speed issue's tries, last: each section prints as it completes
