@@ -252,7 +252,9 @@ def _write_folder(
 
         from tqdm.auto import tqdm
 
-        bar = tqdm(desc="prepare", unit=" reviews", file=sys.stderr, leave=False)
+        bar = tqdm(  # disable None: off when stderr is no terminal
+            desc="prepare", unit=" reviews", file=sys.stderr, leave=False, disable=None
+        )
     dropped = 0
     with (
         pq.ParquetWriter(out / REVIEWS, _SCHEMA, compression="zstd") as writer,

@@ -282,7 +282,9 @@ class Grid:
     ) -> dict[str, pd.DataFrame]:
         t0 = time.perf_counter()  # wall time of the whole grid, tuning included
         tune_runs = tuning_runs(methods) if tune else []
-        bar = tqdm(total=len(tune_runs), desc="grid", disable=not progress, file=sys.stderr)
+        bar = tqdm(  # disable None: off when stderr is no terminal
+            total=len(tune_runs), desc="grid", disable=None if progress else True, file=sys.stderr
+        )
         saved = self.out / "tuned.json"
         tuned = (
             self.tune(methods, bar)

@@ -329,7 +329,7 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                 total=len(batches),
                 initial=first,
                 desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                disable=not progress,
+                disable=None if progress else True,  # None: off when stderr is no terminal
                 file=sys.stderr,
                 leave=False,
             )
@@ -400,8 +400,9 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
             else:
                 bad_epochs += 1
             if progress:
+                valid = f"valid RMSE {valid_rmse:.4f}" if len(valid_rows) else "no validation split"
                 print(
-                    f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}  valid RMSE {valid_rmse:.4f}  ({row['seconds']:.1f}s)",
+                    f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}  {valid}  ({row['seconds']:.1f}s)",
                     file=sys.stderr,
                 )
             if save_ckpt:

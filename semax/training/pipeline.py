@@ -123,6 +123,12 @@ def train(
             vectors=vectors,
         )
         whole = prepare(data.reviews, replace(data.config, valid_frac=0.0))
+        if progress and distributed.is_main():
+            print(
+                f"refit: {len(whole.fit_rows)} ratings (validation included) for "
+                f"{chosen.best_epoch} epochs, the best on validation",
+                file=sys.stderr,
+            )
         refit_cfg = replace(train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1)
         lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
         bundle, result = train(

@@ -124,6 +124,35 @@ def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data
     assert bundle.metrics["n"] == len(tiny_data.test_rows)
 
 
+def test_a_refit_says_what_it_trains_and_never_prints_a_nan_validation_score(tiny_data, capsys):
+    from semax.training import pipeline
+
+    bundle, _ = pipeline.train(
+        tiny_data,
+        "semax",
+        SMALL_DIMS,
+        TrainConfig(epochs=2, batch_size=32, patience=1),
+        progress=True,
+        command="t",
+        refit=True,
+        save_bundle=False,
+    )
+    err = capsys.readouterr().err
+    n = len(tiny_data.fit_rows) + len(tiny_data.valid_rows)
+    chosen = bundle.metrics["refit_epochs"]
+    assert f"refit: {n} ratings (validation included) for {chosen} epochs" in err
+    assert err.count("no validation split") == chosen and "nan" not in err
+    assert "valid RMSE" in err  # the selection fit's epochs, on the validation split
+
+
+def test_progress_bars_stay_out_of_a_log_that_is_no_terminal(tiny_data, capsys):
+    """(capsys's stderr is no terminal, as a log file or a pipe.) The epoch lines still print."""
+    fit(small_model(tiny_data), tiny_data, TrainConfig(epochs=2, batch_size=32), progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1: train loss" in err and "epoch 2: train loss" in err
+    assert "it/s" not in err and "\r" not in err and "epoch 1/2" not in err
+
+
 def test_a_refit_writes_only_the_final_bundle_into_the_run_folder(tiny_data, tmp_path, monkeypatch):
     from semax.training import pipeline
 
