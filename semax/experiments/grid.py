@@ -145,6 +145,30 @@ def _split(params: dict) -> dict:
     }
 
 
+class RunLines:
+    """The grid's progress where stderr is no terminal (a log, a pipe): a line per finished run,
+    with tqdm's methods the grid calls."""
+
+    def __init__(self, total: int, desc: str):
+        self.total, self.desc, self.n, self.postfix = total, desc, 0, ""
+
+    def set_postfix_str(self, text: str) -> None:
+        self.postfix = text
+
+    def update(self, n: int = 1) -> None:
+        if n:
+            self.n += n
+            name = f": {self.postfix}" if n == 1 and self.postfix else " (done before)"
+            print(f"{self.desc} {self.n}/{self.total}{name}", file=sys.stderr, flush=True)
+            self.postfix = ""
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def tuning_runs(methods) -> list[Run]:
     runs = []
     for method in methods:
@@ -282,9 +306,10 @@ class Grid:
     ) -> dict[str, pd.DataFrame]:
         t0 = time.perf_counter()  # wall time of the whole grid, tuning included
         tune_runs = tuning_runs(methods) if tune else []
-        bar = tqdm(  # disable None: off when stderr is no terminal
-            total=len(tune_runs), desc="grid", disable=None if progress else True, file=sys.stderr
-        )
+        if progress and not sys.stderr.isatty():  # a log: one line per run, not bar updates
+            bar = RunLines(len(tune_runs), "grid")
+        else:
+            bar = tqdm(total=len(tune_runs), desc="grid", disable=not progress, file=sys.stderr)
         saved = self.out / "tuned.json"
         tuned = (
             self.tune(methods, bar)

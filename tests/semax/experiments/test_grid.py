@@ -89,6 +89,19 @@ def test_a_killed_grid_resumes_without_redoing_finished_runs(data, tmp_path):
             assert p.stat().st_mtime_ns == stamps[p.name]
 
 
+def test_a_grid_logged_to_no_terminal_prints_one_line_per_run(data, tmp_path, capsys):
+    """(capsys's stderr is no terminal.) A rerun reports the runs it finds done."""
+    grid = Grid(data, tmp_path, "tiny", TrainConfig(epochs=1), TINY)
+    grid.run(["bias", "sema"], seeds=2, betas=[], ablations=[], tune=False, progress=True)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("grid ")]
+    ids = sorted(p.stem for p in (tmp_path / "runs").glob("*.json"))
+    assert [line.split(": ")[0] for line in lines] == [f"grid {i}/4" for i in range(1, 5)]
+    assert sorted(line.split(": ")[1] for line in lines) == ids
+    grid.run(["bias", "sema"], seeds=2, betas=[], ablations=[], tune=False, progress=True)
+    again = [line for line in capsys.readouterr().err.splitlines() if line.startswith("grid ")]
+    assert again == ["grid 4/4 (done before)"]
+
+
 def test_tuning_uses_the_validation_split_and_picks_the_best_point(data, tmp_path):
     grid = Grid(data, tmp_path, "tiny", TrainConfig(epochs=1), TINY)
     chosen = grid.tune(["bias"])
