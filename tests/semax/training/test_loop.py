@@ -101,18 +101,18 @@ def test_callback_can_cancel(tiny_data):
     assert result.stopped == "cancelled"
 
 
-def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data):
+def refit(data, epochs: int, progress: bool = False):
+    """A small SEMAX through the protocol's refit: (bundle, result)."""
     from semax.training import pipeline
 
-    bundle, result = pipeline.train(
-        tiny_data,
-        "semax",
-        SMALL_DIMS,
-        TrainConfig(epochs=3, batch_size=32, patience=1),
-        progress=False,
-        command="t",
-        refit=True,
+    cfg = TrainConfig(epochs=epochs, batch_size=32, patience=1)
+    return pipeline.train(
+        data, "semax", SMALL_DIMS, cfg, progress=progress, command="t", refit=True
     )
+
+
+def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data):
+    bundle, result = refit(tiny_data, epochs=3)
     chosen = bundle.metrics["refit_epochs"]
     assert 1 <= chosen <= 3
     whole = bundle.data
@@ -125,18 +125,7 @@ def test_refit_trains_on_the_whole_training_part_for_the_chosen_epochs(tiny_data
 
 
 def test_a_refit_says_what_it_trains_and_never_prints_a_nan_validation_score(tiny_data, capsys):
-    from semax.training import pipeline
-
-    bundle, _ = pipeline.train(
-        tiny_data,
-        "semax",
-        SMALL_DIMS,
-        TrainConfig(epochs=2, batch_size=32, patience=1),
-        progress=True,
-        command="t",
-        refit=True,
-        save_bundle=False,
-    )
+    bundle, _ = refit(tiny_data, epochs=2, progress=True)
     err = capsys.readouterr().err
     n = len(tiny_data.fit_rows) + len(tiny_data.valid_rows)
     chosen = bundle.metrics["refit_epochs"]
