@@ -22,6 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # studio/ (the app's job code)
 
+from train_speed import int_list, scaled_lr  # beside this file
+
 from semax.data import DataConfig, prepare
 from semax.models import registry
 from semax.synthetic.generator import generate
@@ -125,7 +127,7 @@ def compiled_related_task(cfg, data, batches, device, mode: str = "default") -> 
 def fit_two_epochs(cfg, data, batch_size: int) -> dict:
     """Two epochs on the GPU at `batch_size`, lr scaled by sqrt(batch_size / 128)."""
     torch.manual_seed(0)
-    lr = 1e-3 * (batch_size / 128) ** 0.5
+    lr = scaled_lr(batch_size)
     t = time.perf_counter()
     result = fit(
         registry.build("semax", cfg),
@@ -162,7 +164,7 @@ def main() -> None:
     ap.add_argument("--app-epochs", type=int, default=2)
     ap.add_argument(
         "--batch-sizes",
-        type=lambda s: [int(x) for x in s.split(",") if x],
+        type=int_list,
         default=[512, 2048],
         help="batch sizes fitted for two epochs on the GPU, lr = 1e-3 * sqrt(batch / 128)",
     )

@@ -5,8 +5,9 @@ and training's default (1 torch thread, 2 encoder threads: our own inter-op para
 inter-op pool serves only TorchScript's fork, unused in eager training).
 
 The policy is read when OpenMP starts, so each setup runs in a fresh child process, one after
-another (never two at once); `vs_threads_1` divides each setup's ratings/s by those of the
-first setup (1 torch thread, spans in order) in this same command.
+another (never two at once); `alone_vs_threads_1` and `beside_busy_vs_threads_1` divide each
+setup's ratings/s by those of the first setup (1 torch thread, spans in order) in this same
+command.
 
     python benchmarks/thread_policy.py [--data PATH] [--steps 30] [--busy-seconds 5] [--repeats 1]
 """

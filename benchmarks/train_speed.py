@@ -221,19 +221,34 @@ def beside_busy(fresh, data, batches, seconds: float) -> dict:
     return out
 
 
-def seeds_valid_rmse(cfg, data, epoch_seconds: list | None = None, **train) -> dict:
+def scaled_lr(batch_size: int) -> float:
+    """Training's default lr scaled by sqrt(batch_size / training's default batch)."""
+    base = TrainConfig()
+    return base.lr * (batch_size / base.batch_size) ** 0.5
+
+
+def int_list(text: str) -> list[int]:
+    """`--batch-sizes 128,256` -> [128, 256]."""
+    return [int(x) for x in text.split(",") if x]
+
+
+def seeds_valid_rmse(cfg, data, **train) -> dict:
     """Best validation RMSE of full trainings (early stopping) on seeds 0-2 with `train`'s
-    settings; each epoch's seconds (its validation pass included) go to `epoch_seconds`."""
-    scores = []
+    settings, and the median seconds of their epochs (each with its validation pass)."""
+    scores, epoch_seconds = [], []
     for seed in (0, 1, 2):
         torch.manual_seed(seed)
         result = fit(
             registry.build("semax", cfg), data, TrainConfig(seed=seed, **train), progress=False
         )
         scores.append(result.best_valid_rmse)
-        if epoch_seconds is not None:
-            epoch_seconds += [row["seconds"] for row in result.history]
-    return {"mean": float(np.mean(scores)), "std": float(np.std(scores)), "seeds": scores}
+        epoch_seconds += [row["seconds"] for row in result.history]
+    return {
+        "mean": float(np.mean(scores)),
+        "std": float(np.std(scores)),
+        "seeds": scores,
+        "epoch_seconds_median": float(np.median(epoch_seconds)),
+    }
 
 
 def main() -> None:
@@ -246,7 +261,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (training's default)")
     ap.add_argument(
         "--batch-sizes",
-        type=lambda text: [int(x) for x in text.split(",") if x],
+        type=int_list,
         default=[],
         help="also train fully at these batch sizes (lr 1e-3 * sqrt(size / 128)), 3 seeds each: "
         "epoch seconds and validation RMSE, e.g. 128,256,512",
@@ -369,14 +384,9 @@ def main() -> None:
         for batching in ("timeline", "random"):
             out[f"valid_rmse_{batching}"] = seeds_valid_rmse(cfg, data, batching=batching)
     for size in args.batch_sizes:  # larger batches, lr scaled by sqrt(size / 128)
-        lr = 1e-3 * (size / 128) ** 0.5
-        epochs_s: list[float] = []
-        row = seeds_valid_rmse(cfg, data, epochs_s, batch_size=size, lr=lr)
-        out.setdefault("batch_sizes", {})[str(size)] = {
-            "lr": lr,
-            "epoch_seconds_median": float(np.median(epochs_s)),
-            **row,
-        }
+        lr = scaled_lr(size)
+        row = seeds_valid_rmse(cfg, data, batch_size=size, lr=lr)
+        out.setdefault("batch_sizes", {})[str(size)] = {"lr": lr, **row}
 
     if args.busy_seconds:
         out["beside_a_busy_process"] = beside_busy(fresh, data, timeline, args.busy_seconds)
