@@ -7,7 +7,13 @@ from pathlib import Path
 
 from semax.cli.common import command, emit, say
 from semax.cli.data import add_source_args, read_source
-from semax.cli.flags import add_dim_flag, add_flags, add_refit_flag, config_values
+from semax.cli.flags import (
+    PREPARED_OR_DEFAULT,
+    add_dim_flag,
+    add_flags,
+    add_refit_flag,
+    config_values,
+)
 from semax.errors import SemaxError
 from semax.models.semax import dims
 
@@ -63,7 +69,7 @@ def _args(p: argparse.ArgumentParser) -> None:
         "2 cores, 2 workers of 1 thread (default 1)",
     )
     add_dim_flag(p)
-    add_flags(p, DataConfig, ["max_words", "max_history"])
+    add_flags(p, DataConfig, ["max_words", "max_history"], unset=PREPARED_OR_DEFAULT)
     add_refit_flag(p)
     p.add_argument(
         "--dataset", default=None, help="dataset name for table3.csv (default: the file name)"
@@ -98,7 +104,10 @@ def run_experiments(args: argparse.Namespace) -> None:
     if any(not 0 <= b <= 1 for b in args.betas):
         raise SemaxError("--betas must lie in [0, 1]")
     base = TrainConfig(**config_values(args, TrainConfig))
-    dcfg = DataConfig(**config_values(args, DataConfig))
+    from semax.data import prepared
+
+    saved = prepared.read_config(args.data)["data"] if prepared.is_prepared(args.data) else {}
+    dcfg = DataConfig(**{**saved, **config_values(args, DataConfig)})  # a prepared folder's own
     df, _ = read_source(args)
     data = prepare(df, dcfg)
     dataset = args.dataset or Path(args.data).name.split(".")[0]

@@ -24,6 +24,9 @@ from semax.errors import SemaxError
 KIND_DEFAULT = "default: the model kind's; SEMAX {default}"  # `unset` note of model flags
 
 
+PREPARED_OR_DEFAULT = "default {default}, or the prepared folder's"  # data flags' `unset` note
+
+
 def flag(name: str) -> str:
     """The flag of a config field: `max_words` -> `--max-words`."""
     return "--" + name.replace("_", "-")

@@ -10,6 +10,7 @@ from semax.cli.common import command, emit, say
 from semax.cli.data import add_source_args, read_source
 from semax.cli.flags import (
     KIND_DEFAULT,
+    PREPARED_OR_DEFAULT,
     add_dim_flag,
     add_flags,
     add_refit_flag,
@@ -20,7 +21,7 @@ from semax.errors import SemaxError
 from semax.models.semax import dims
 
 TRAIN_FLAGS = ["epochs", "patience", "batch_size", "lr", "l2_ids", "unknown_rate", "optimizer"]
-TRAIN_FLAGS += ["batching", "seed", "device", "threads", "encoder_threads"]
+TRAIN_FLAGS += ["batching", "seed", "device", "threads", "encoder_threads", "dist_timeout"]
 DATA_FLAGS = ["max_words", "max_history"]
 
 
@@ -37,7 +38,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     add_flags(p, SemaxConfig, model_flags, unset=KIND_DEFAULT)
     add_dim_flag(p)
     add_flags(p, TrainConfig, TRAIN_FLAGS)
-    add_flags(p, DataConfig, DATA_FLAGS, unset="default {default}, or the prepared folder's")
+    add_flags(p, DataConfig, DATA_FLAGS, unset=PREPARED_OR_DEFAULT)
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     add_refit_flag(p)
     p.add_argument(
@@ -75,9 +76,6 @@ def run_train(args: argparse.Namespace) -> None:
                 raise SemaxError(
                     f"{args.data} was prepared with {flag(name)} {saved}; run prepare again for {given}"
                 )
-        if args.refit:
-            say("a prepared folder cannot be re-tokenized: the final fit uses the fitting split")
-            args.refit = False
     else:
         df, _report = read_source(args)
         data = prepare(df, DataConfig(**data_flags))

@@ -19,16 +19,27 @@ How the pieces fit:
 - Validation. Each rank predicts `valid_rows[rank::world]`; the squared errors and counts are
   summed with `all_reduce`, so every rank sees the same RMSE and stops early at the same epoch.
 - Files. Only rank 0 logs, shows progress, writes checkpoints and saves the bundle.
+- Failures. Every collective waits at most `timeout` seconds (`--dist-timeout`); a rank whose step
+  raises, or that waits longer for the others, ends with one line naming its rank and the step
+  (`failure()`), and torchrun stops the other ranks. `joined()` keeps one process group for a whole
+  command (a refit's two fits): joining a second group through the same rendezvous never returns.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import torch
 from torch import nn
+
+from semax.errors import TrainingError
+
+DEFAULT_TIMEOUT = 300.0  # seconds a rank waits for the others in any collective
 
 
 def launched() -> bool:
@@ -146,11 +157,12 @@ class Context:
             self.owns_group = False
 
 
-def start(device: torch.device) -> Context:
+def start(device: torch.device, timeout: float = DEFAULT_TIMEOUT) -> Context:
     """Join the torchrun process group when launched by it; a one-process context otherwise.
 
     `device` is the device picked for a one-process run: CUDA becomes cuda:LOCAL_RANK with the
-    nccl backend, CPU uses gloo. A group someone else initialised is used as it is."""
+    nccl backend, CPU uses gloo. A group someone else initialised is used as it is. `timeout`:
+    seconds any collective may wait before it raises."""
     if not launched() and not _initialized():
         return Context(device=device)
     if not torch.distributed.is_available():
@@ -168,7 +180,7 @@ def start(device: torch.device) -> Context:
         )
     owns = False
     if not _initialized():
-        torch.distributed.init_process_group(backend=backend)
+        torch.distributed.init_process_group(backend=backend, timeout=timedelta(seconds=timeout))
         owns = True
     else:
         backend = torch.distributed.get_backend()
@@ -180,3 +192,29 @@ def start(device: torch.device) -> Context:
         backend=backend,
         owns_group=owns,
     )
+
+
+@contextmanager
+def joined(device: torch.device, timeout: float = DEFAULT_TIMEOUT) -> Iterator[Context]:
+    """One process group for the whole block (every `fit` inside reuses it), left at its end."""
+    ctx = start(device, timeout)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def failure(ctx: Context, exc: BaseException, where: str, timeout: float) -> TrainingError:
+    """The one line a rank ends with when its step failed or the other ranks stopped answering."""
+    if isinstance(exc, TrainingError):
+        return exc
+    text = " ".join(str(exc).split())[:300]
+    head = f"rank {ctx.rank} of {ctx.world} stopped at {where}"
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return TrainingError(
+            f"{head}: no answer from the other ranks within --dist-timeout {timeout:g} s "
+            "(another rank failed, stopped or fell behind)"
+        )
+    if "connection" in text.lower() or "peer" in text.lower():
+        return TrainingError(f"{head}: lost the connection to another rank (it failed or stopped)")
+    return TrainingError(f"{head}: {type(exc).__name__}: {text}")

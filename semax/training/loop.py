@@ -80,6 +80,14 @@ class TrainConfig:
         },
     )
     amp: bool = True  # bf16 autocast on CUDA
+    dist_timeout: float = field(
+        default=distributed.DEFAULT_TIMEOUT,
+        metadata={
+            "help": "under torchrun: seconds a rank waits for the others before the whole run "
+            "ends with an error naming the rank and the step",
+            "positive": True,
+        },
+    )
     seed: int = field(default=0, metadata={"help": "random seed"})
     eval_batch_size: int = 1024
     threads: int = field(
@@ -273,7 +281,7 @@ def fit(
     cfg = cfg or TrainConfig()
     seed_everything(cfg.seed)
     with training_threads(cfg):
-        ctx = distributed.start(pick_device(cfg.device))
+        ctx = distributed.start(pick_device(cfg.device), cfg.dist_timeout)
         try:
             return _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress)
         finally:
@@ -316,6 +324,7 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
     epoch = start_epoch
     done = start_step
     bad_epochs = sum(1 for row in result.history if row["epoch"] > result.best_epoch)
+    where = f"epoch {start_epoch + 1}"  # named by the error line of a failed rank
     try:
         for epoch in range(start_epoch, cfg.epochs):
             batches = ctx.shard(_epoch_batches(data, fit_rows, local_cfg, epoch))
@@ -334,6 +343,7 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                 leave=False,
             )
             for step in range(first, len(batches)):
+                where = f"epoch {epoch + 1}, step {step + 1}"
                 rows = batches[step]
                 batch = hide_ids(batcher(rows, True), cfg.unknown_rate, gen).to(device)
                 with autocast:
@@ -381,6 +391,7 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
             bar.close()
             if result.stopped == "cancelled":
                 break
+            where = f"epoch {epoch + 1}, validation"
             if ctx.active:  # the training loss over every rank's ratings
                 total, seen = ctx.all_sum([total, seen])
             valid_rmse = _valid_rmse(model, data, valid_rows, cfg, batcher, device, ctx)
@@ -420,6 +431,10 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                 f"interrupted: checkpoint saved to {ckpt}; rerun with --resume to continue",
                 file=sys.stderr,
             )
+        raise
+    except Exception as exc:
+        if ctx.active:  # one line naming this rank and where it stopped
+            raise distributed.failure(ctx, exc, where, cfg.dist_timeout) from exc
         raise
     if best_state is not None:
         model.load_state_dict(best_state)

@@ -15,7 +15,8 @@ import torch
 
 from semax.bundle.card import model_card
 from semax.bundle.format import Bundle, bundle_config, save
-from semax.data.dataset import ReviewData, prepare
+from semax.data.dataset import FIT, VALID, ReviewData, prepare
+from semax.data.history import count_in
 from semax.data.prepared import attach_reviews
 from semax.data.word_vectors import embedding_matrix, read_word_vectors
 from semax.errors import SemaxError
@@ -23,7 +24,7 @@ from semax.models import registry
 from semax.models.bias import apply_base, needs_base
 from semax.training import distributed
 from semax.training.evaluate import report
-from semax.training.loop import TrainConfig, TrainResult, fit, predict_rows, rmse
+from semax.training.loop import TrainConfig, TrainResult, fit, pick_device, predict_rows, rmse
 
 
 def test_report(model, data: ReviewData, batcher=None) -> tuple[dict, np.ndarray]:
@@ -71,6 +72,24 @@ def fit_model(model, data: ReviewData, train_config: TrainConfig, **fit_args) ->
     return fit(model, data, train_config, **fit_args)
 
 
+def refit_data(data: ReviewData) -> ReviewData:
+    """The data of a refit: the validation tail joins the fitting split. In memory the reviews are
+    prepared again (vocabulary and id maps from all of the training part); a prepared folder (no
+    text in memory) keeps its vocabulary and id maps, those of the fitting split, and only moves
+    the split labels and the training counts."""
+    if "text" in data.reviews:
+        return prepare(data.reviews, replace(data.config, valid_frac=0.0))
+    split = np.where(data.split == VALID, FIT, data.split).astype(np.int8)
+    fit = split == FIT
+    counts = {}
+    for side in ("user", "item"):
+        code = data.user_code if side == "user" else data.item_code
+        counts[f"{side}_fit_count"] = count_in(code, fit, int(code.max()) + 1)[code].astype(
+            np.int32
+        )
+    return replace(data, split=split, config=replace(data.config, valid_frac=0.0), **counts)
+
+
 def train(
     data: ReviewData,
     kind: str = "semax",
@@ -102,55 +121,56 @@ def train(
     if word_vectors and vectors is None:
         vectors = read_word_vectors(word_vectors)
     if refit:
-        if "text" not in data.reviews:
-            raise SemaxError(
-                "--refit re-tokenizes the reviews: give the review file, not a prepared folder"
-            )
         train_config = train_config or TrainConfig()
-        first, chosen = train(
-            data,
-            kind,
-            model_overrides,
-            train_config,
-            out_dir=out_dir,  # its checkpoint makes the selection run resumable
-            save_bundle=False,  # --out gets the final model only
-            batcher_for=batcher_for,
-            resume=resume,
-            progress=progress,
-            command="",
-            callback=callback,
-            word_vectors=word_vectors,
-            vectors=vectors,
-        )
-        whole = prepare(data.reviews, replace(data.config, valid_frac=0.0))
-        if progress and distributed.is_main():
-            print(
-                f"refit: {len(whole.fit_rows)} ratings (validation included) for "
-                f"{chosen.best_epoch} epochs, the best on validation",
-                file=sys.stderr,
+        device = pick_device(train_config.device)
+        with distributed.joined(device, train_config.dist_timeout):  # one group for both fits
+            first, chosen = train(
+                data,
+                kind,
+                model_overrides,
+                train_config,
+                out_dir=out_dir,  # its checkpoint makes the selection run resumable
+                save_bundle=False,  # --out gets the final model only
+                batcher_for=batcher_for,
+                resume=resume,
+                progress=progress,
+                command="",
+                callback=callback,
+                word_vectors=word_vectors,
+                vectors=vectors,
             )
-        refit_cfg = replace(train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1)
-        lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
-        bundle, result = train(
-            whole,
-            kind,
-            {**(model_overrides or {}), **lams},
-            refit_cfg,
-            None,
-            data_source,
-            False,
-            callback,
-            progress,
-            command,
-            batcher_for=batcher_for,
-            word_vectors=word_vectors,
-            vectors=vectors,
-        )
+            whole = refit_data(data)
+            if progress and distributed.is_main():
+                print(
+                    f"refit: {len(whole.fit_rows)} ratings (validation included) for "
+                    f"{chosen.best_epoch} epochs, the best on validation",
+                    file=sys.stderr,
+                )
+            refit_cfg = replace(
+                train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1
+            )
+            lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
+            bundle, result = train(
+                whole,
+                kind,
+                {**(model_overrides or {}), **lams},
+                refit_cfg,
+                None,
+                data_source,
+                False,
+                callback,
+                progress,
+                command,
+                batcher_for=batcher_for,
+                word_vectors=word_vectors,
+                vectors=vectors,
+            )
         result.history = chosen.history + result.history
         result.best_valid_rmse = bundle.metrics["valid_rmse"] = chosen.best_valid_rmse
         bundle.metrics["refit_epochs"] = chosen.best_epoch
         if out_dir and distributed.is_main():
             save(bundle, out_dir, overwrite=True)  # the run folder: replaced
+            attach_reviews(whole, out_dir)
         return bundle, result
     train_config = train_config or TrainConfig()
     sized = {"d_word": vectors.vector_size} if vectors is not None else {}

@@ -48,3 +48,30 @@ def test_a_list_that_is_not_numbers_is_an_argument_error(capsys):
         main(["experiments", "--data", "d", "--out", "o", "--betas", "0.1,x"])
     assert exc.value.code == 2
     assert "not a comma-separated list of numbers" in capsys.readouterr().err
+
+
+def test_a_prepared_folder_keeps_its_data_settings_and_the_refit(tmp_path, monkeypatch):
+    import semax.experiments.grid as grid_module
+    from semax.data.prepared import prepare_to_disk
+    from tests.helpers import tiny_frame, write_amazon
+
+    folder = tmp_path / "prepared"
+    source = write_amazon(tiny_frame(300), tmp_path / "r.json")
+    prepare_to_disk(source, folder, DataConfig(max_words=12, max_history=3, min_count=1))
+    seen = {}
+
+    class Grid:  # records what the real grid would be given, runs nothing
+        def __init__(self, data, out, dataset, base, dims, refit, workers):
+            seen.update(config=data.config, refit=refit, text="text" in data.reviews)
+
+        def run(self, *args, **kwargs):
+            return {"table3": []}
+
+    monkeypatch.setattr(grid_module, "Grid", Grid)
+    assert main(["experiments", "--data", str(folder), "--out", str(tmp_path / "grid")]) == 0
+    assert (seen["config"].max_words, seen["config"].max_history, seen["config"].min_count) == (
+        12,
+        3,
+        1,
+    )
+    assert seen["refit"] and seen["text"]  # the same protocol as a review file: refit on

@@ -2,8 +2,13 @@
 
 import json
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,25 +74,52 @@ def test_a_one_process_group_trains_the_same_model_through_ddp(tiny_data, monkey
         assert torch.allclose(a, b, atol=1e-6), name
 
 
-def test_two_processes_match_one_process_and_only_rank_0_writes(tmp_path):
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def torchrun(args: list[str], cwd, timeout: float = 180) -> subprocess.CompletedProcess:
+    """`torchrun --nproc_per_node 2 ARGS` as the README writes it (static rendezvous on
+    localhost, no --standalone), on a free port given through torchrun's own environment."""
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PET_MASTER_PORT": str(free_port()),
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
+    env.pop("WORLD_SIZE", None)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A 2,000-review synthetic review file and its prepared folder."""
     from semax.data.dataset import DataConfig
     from semax.data.prepared import prepare_to_disk
     from semax.synthetic.generator import write_corpus
 
-    corpus = tmp_path / "corpus.json"
-    write_corpus(corpus, n_reviews=2000, seed=0)
-    prepared = tmp_path / "prepared"
-    prepare_to_disk(corpus, prepared, DataConfig(max_words=20))
+    folder = tmp_path_factory.mktemp("corpus")
+    path = folder / "corpus.json"
+    write_corpus(path, n_reviews=2000, seed=0)
+    prepare_to_disk(path, folder / "prepared", DataConfig(max_words=20))
+    return path, folder / "prepared"
 
-    single = tmp_path / "single"
+
+@pytest.fixture(scope="module")
+def single(corpus, tmp_path_factory):
+    """The one-process run on the review file (refit on: the default): its metrics."""
+    out = tmp_path_factory.mktemp("single") / "run"
     assert (
         main(
             [
                 "train",
                 "--data",
-                str(corpus),
+                str(corpus[0]),
                 "--out",
-                str(single),
+                str(out),
                 "--max-words",
                 "20",
                 *TRAIN_FLAGS,
@@ -95,31 +127,96 @@ def test_two_processes_match_one_process_and_only_rank_0_writes(tmp_path):
         )
         == 0
     )
+    return json.loads((out / "metrics.json").read_text())
 
+
+@pytest.mark.parametrize("source", ["review file", "prepared folder"])
+def test_two_processes_refit_and_match_one_process_and_only_rank_0_writes(
+    source, corpus, single, tmp_path
+):
+    data = corpus[0] if source == "review file" else corpus[1]
     workdir = tmp_path / "cwd"  # the ranks run here: nothing may appear in it
     workdir.mkdir()
     ddp = tmp_path / "ddp"
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    }
-    env.pop("WORLD_SIZE", None)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
-    cmd += ["--standalone", "-m", "semax", "train"]  # torchrun picks a free port itself
-    cmd += ["--data", str(prepared), "--out", str(ddp), "--device", "cpu", *TRAIN_FLAGS]
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=150)
+    args = ["-m", "semax", "train", "--data", str(data), "--out", str(ddp), "--device", "cpu"]
+    proc = torchrun([*args, "--max-words", "20", *TRAIN_FLAGS], workdir)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1  # one JSON result: rank 0's
     assert proc.stderr.count("training semax on") == 1 and "on 2 processes" in proc.stderr
-    assert sorted(p.name for p in ddp.iterdir()) == sorted(
-        [*FILES, CACHE]
-    )  # no checkpoint, no per-rank file
+    assert proc.stderr.count("refit:") == 1  # the protocol's step 2 ran, on both sources
+    assert sorted(p.name for p in ddp.iterdir()) == sorted([*FILES, CACHE])  # no checkpoint
     assert list(workdir.iterdir()) == []
 
-    one = json.loads((single / "metrics.json").read_text())
     two = json.loads((ddp / "metrics.json").read_text())
-    assert len(two["history"]) == 2
-    assert two["valid_rmse"] == pytest.approx(one["valid_rmse"], rel=0.02)
+    assert two["valid_rmse"] == pytest.approx(single["valid_rmse"], rel=0.02)
+    assert two["rmse"] == pytest.approx(single["rmse"], rel=0.02)
+
+
+@pytest.mark.parametrize("mode", ["fail", "stall"])
+def test_a_failed_or_stalled_rank_ends_the_whole_run_with_one_line_naming_it(
+    mode, corpus, tmp_path
+):
+    script = REPO / "tests" / "semax" / "training" / "rank_fault.py"
+    semax_args = ["train", "--data", str(corpus[1]), "--out", str(tmp_path / "run")]
+    semax_args += ["--device", "cpu", "--dist-timeout", "5", *TRAIN_FLAGS]
+    start = time.monotonic()
+    proc = torchrun([str(script), mode, "1", "3", "--", *semax_args], tmp_path, timeout=120)
+    seconds = time.monotonic() - start
+    assert proc.returncode != 0
+    if mode == "fail":
+        assert (
+            "rank 1 of 2 stopped at epoch 1, step 3: RuntimeError: injected failure" in proc.stderr
+        )
+    else:  # rank 1 sleeps in its step; rank 0 gives up after --dist-timeout
+        assert (
+            "rank 0 of 2 stopped at epoch 1, step 3: no answer from the other ranks within "
+            "--dist-timeout 5 s" in proc.stderr
+        ), proc.stderr[-3000:]
+    assert seconds < 90  # ended by the failure or the timeout, not by the test's own limit
+
+
+def readme_scale_out_commands() -> list[str]:
+    """The CPU commands of the README's "Scaling out" section, as written (optional `[...]`
+    flags and comments dropped)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Scaling out", 1)[1].split("\n## ", 1)[0]
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S):
+        for line in block.splitlines():
+            line = re.sub(r"\[[^\]]*\]", "", line.split("#", 1)[0]).strip()
+            if line.startswith("python -m semax") or ("torchrun" in line and "cpu" in line):
+                commands.append(line)
+    return commands
+
+
+def test_the_readme_scale_out_commands_run_as_written(corpus, tmp_path):
+    commands = readme_scale_out_commands()
+    assert [c.split()[0] for c in commands] == [
+        "python",
+        "python",
+        "OMP_NUM_THREADS=4",
+        "OMP_NUM_THREADS=1",
+    ]
+    shutil.copy(corpus[0], tmp_path / "Books_5.json.gz")  # the README's file name (JSON lines)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+    }
+    env.pop("WORLD_SIZE", None)
+    for command in commands:
+        env["PET_MASTER_PORT"] = str(free_port())
+        proc = subprocess.run(
+            ["bash", "-c", command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, f"{command}\n{proc.stderr[-3000:]}"
+        if " train " in command:
+            assert "refit:" in proc.stderr and "saved run/" in proc.stderr
+            assert json.loads((tmp_path / "run" / "metrics.json").read_text())["n"] > 0

@@ -206,3 +206,21 @@ def test_encoder_threads_change_the_speed_not_the_trained_model(tiny_data):
 
     one, two = trained(1), trained(2)
     assert all(torch.equal(one[k], two[k]) for k in one)
+
+
+def test_a_prepared_folder_refits_on_all_training_ratings_with_its_own_maps(tmp_path):
+    from semax.data.dataset import FIT, TEST, VALID, DataConfig
+    from semax.data.prepared import load_prepared, prepare_to_disk
+    from semax.training.pipeline import refit_data
+    from tests.helpers import tiny_frame, write_amazon
+
+    source = write_amazon(tiny_frame(300), tmp_path / "r.json")
+    prepare_to_disk(source, tmp_path / "p", DataConfig(max_words=12, max_history=3, min_count=1))
+    data = load_prepared(tmp_path / "p")
+    whole = refit_data(data)
+    assert set(whole.split[data.split != TEST]) == {FIT}  # the validation tail joined the fit
+    assert np.array_equal(whole.split == TEST, data.split == TEST)
+    assert whole.vocab is data.vocab and whole.users == data.users  # the folder's own maps
+    counts = np.bincount(data.user_code[data.split != TEST], minlength=data.user_code.max() + 1)
+    assert np.array_equal(whole.user_fit_count, counts[data.user_code])
+    assert (whole.user_fit_count >= data.user_fit_count).all() and (data.split == VALID).any()
