@@ -34,6 +34,12 @@ def main() -> None:
     p.add_argument("--train", default="{}", help="JSON dict of TrainConfig overrides (all runs)")
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--probes",
+        action="store_true",
+        help="also the what-if gap (three harsh vs three glowing reviews) and r_y's correlation "
+        "with the validation stars",
+    )
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     df, _ = read_reviews(args.data)
@@ -72,7 +78,27 @@ def main() -> None:
                 "best_epoch": result.best_epoch,
                 "seconds": round(time.perf_counter() - start, 1),
             }
+            if args.probes:
+                row.update(probe(bundle.model, data, valid))
             print(json.dumps(row), flush=True)
+
+
+def probe(model, data, valid) -> dict:
+    """The history and text probes of `semax.probes` on the validation-stage model."""
+    from semax.inference import Recommender
+    from semax.models.semax import SEMAX
+    from semax.probes import text_reading, what_if_gap
+
+    out = {}
+    if isinstance(model, SEMAX) and model.cfg.use_text:
+        gap = what_if_gap(Recommender(model, data))
+        out.update(
+            what_if_new_user=round(gap.new_user, 4), what_if_known_user=round(gap.known_user, 4)
+        )
+    if isinstance(model, SEMAX) and model.cfg.related_task:
+        reading = text_reading(model, data, valid)
+        out.update(r_y_corr=round(reading.correlation, 4), r_y_std=round(reading.std, 4))
+    return out
 
 
 if __name__ == "__main__":

@@ -245,7 +245,7 @@ def history_influence(
         U[r, : len(a)] = a
         V[r, : len(b)] = b
     device = next(model.parameters()).device
-    batch = assemble(data.store, np.full(B, user_id), np.full(B, item_id), U, V)
+    batch = assemble(data.store, np.full(B, user_id), np.full(B, item_id), U, V, stars=data.rating)
     if batch.review_tokens.size(0) == 0:  # both histories empty: one dummy review, never read
         batch.review_tokens = torch.zeros(1, 1, dtype=torch.int64)
         batch.review_lengths = torch.zeros(1, dtype=torch.int64)

@@ -27,6 +27,7 @@ from semax.training.evaluate import BUCKET_LABELS
 
 METHOD_COLORS: dict[str, str] = {
     "bias": "#7f7f7f",
+    "rolling-bias": "#2f4b7c",
     "mf": "#e377c2",
     "ncf": "#bcbd22",
     "deepconn": "#17becf",

@@ -17,6 +17,8 @@ from semax.data.dataset import ReviewData
 from semax.data.history import NO_REVIEW
 from semax.data.text import tokenize
 from semax.errors import SemaxError
+from semax.models import rolling_bias as rolling
+from semax.models.rolling_bias import RollingBias
 from semax.models.semax import SEMAX
 from semax.training.batching import assemble
 
@@ -127,15 +129,26 @@ class Recommender:
         self._encoded[todo] = True
         return self._review_emb[torch.from_numpy(ids).to(self.device)]
 
+    def _stars(self, ids: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(self.data.rating[np.asarray(ids, dtype=np.int64)]).to(self.device)
+
     @torch.no_grad()
     def _history_state(
-        self, side: str, hist: np.ndarray, extra: torch.Tensor | None = None
+        self,
+        side: str,
+        hist: np.ndarray,
+        extra: torch.Tensor | None = None,
+        extra_stars: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """h_u (or h_v) for one history of review ids, optionally with new review embeddings
-        appended (the what-if), (D3,)."""
-        emb = self.embeddings(hist)
+        (and their stars) appended (the what-if), (D3,)."""
+        emb, stars = self.embeddings(hist), self._stars(hist)
         if extra is not None:
-            emb = torch.cat([emb, extra])[-self.H :]
+            emb = torch.cat([emb, extra])
+            stars = torch.cat(
+                [stars, extra_stars if extra_stars is not None else extra.new_zeros(len(extra))]
+            )
+        emb = self.model.history_inputs(emb, stars)[-self.H :]
         encoder = self.model.user_history if side == "user" else self.model.item_history
         seq = emb if len(emb) else emb.new_zeros(1, emb.size(-1))  # (n, D3); a dummy row when empty
         index = torch.arange(len(seq), device=self.device).unsqueeze(0)  # (1, n)
@@ -159,7 +172,8 @@ class Recommender:
             for r, name in enumerate(names):
                 h = self.history("item", name)
                 hist[r, : len(h)] = h
-            emb = self.embeddings(hist[hist >= 0])  # only the reviews these histories use
+            listed = hist[hist >= 0]
+            emb = self.model.history_inputs(self.embeddings(listed), self._stars(listed))
             index = np.full(hist.shape, -1, dtype=np.int64)
             index[hist >= 0] = np.arange(int((hist >= 0).sum()))
             hist_t = torch.from_numpy(index).to(self.device)
@@ -173,28 +187,63 @@ class Recommender:
 
     @torch.no_grad()
     def predict(
-        self, user: str, item: str, extra_user_reviews: list[str] | None = None
+        self,
+        user: str,
+        item: str,
+        extra_user_reviews: list[str] | None = None,
+        extra_user_ratings: list[float] | None = None,
     ) -> Prediction:
-        """r_uv for a pair now; `extra_user_reviews` adds hypothetical reviews to the user's history."""
+        """r_uv for a pair now; `extra_user_reviews` adds hypothetical reviews (texts) to the
+        user's history, `extra_user_ratings` their stars for a model that reads stars (the rolling
+        bias); a star outside 1..5 is refused."""
         uid, vid = self._ids(user, item)
         uh, ih = self.history("user", user), self.history("item", item)
-        if self.cached:
+        stars = list(extra_user_ratings or [])
+        if any(not 1.0 <= float(s) <= 5.0 for s in stars):
+            raise SemaxError(f"what-if stars must lie in 1..5, not {stars}")
+        if isinstance(self.model, RollingBias):
+            raw = float(self._predict_rolling(user, uid, [item], np.array([vid]), stars)[0])
+        elif self.cached:
+            stars = (
+                self.what_if_stars(user, item, extra_user_reviews, stars)
+                if extra_user_reviews
+                else []
+            )
             u_t = torch.tensor([uid], device=self.device)
             v_t = torch.tensor([vid], device=self.device)
             if extra_user_reviews:
-                h_u = self._history_state("user", uh, self._encode_texts(extra_user_reviews))
+                h_u = self._history_state(
+                    "user",
+                    uh,
+                    self._encode_texts(extra_user_reviews),
+                    torch.tensor(stars, dtype=torch.float32, device=self.device),
+                )
             else:
                 h_u = self.state("user", user)
             h_v = self.state("item", item)
             u, v = self.model.factors(u_t, v_t)
-            raw = float(self.model.rate(u, v, h_u.unsqueeze(0), h_v.unsqueeze(0), u_t, v_t)[0][0])
+            base = self._base_now(user, [item], stars)
+            r_uv = self.model.rate(u, v, h_u.unsqueeze(0), h_v.unsqueeze(0), u_t, v_t, base)[0]
+            raw = float(r_uv[0])
         else:
-            if extra_user_reviews:
+            if extra_user_reviews or stars:
                 raise SemaxError(
-                    f"{type(self.model).__name__} does not read review histories; what-if reviews need a SEMAX model"
+                    f"{type(self.model).__name__} does not read review histories; what-if reviews "
+                    "need a SEMAX or rolling-bias model"
                 )
             raw = float(self._predict_generic(np.array([uid]), np.array([vid]), [uh], [ih])[0])
         return Prediction(user, item, clip(raw), raw, uid == 0, vid == 0, uh.tolist(), ih.tolist())
+
+    def what_if_stars(self, user: str, item: str, texts: list[str], stars=()) -> list[float]:
+        """The stars of what-if reviews: those given, else r_y of each text (clipped) where the
+        model has a related task, else 0 (not known)."""
+        if len(stars):
+            if len(stars) != len(texts):
+                raise SemaxError(f"{len(texts)} what-if reviews but {len(stars)} stars")
+            return [float(s) for s in stars]
+        if isinstance(self.model, SEMAX) and self.model.cfg.related_task:
+            return [self.rate_text(user, item, t).rating for t in texts]
+        return [0.0] * len(texts)
 
     @torch.no_grad()
     def recommend(self, user: str, top: int = 10, exclude_rated: bool = True) -> list[dict]:
@@ -202,12 +251,16 @@ class Recommender:
         names = self.item_names
         vids = np.array([self.item_index.get(n, 0) for n in names])
         uid = self.user_index.get(user, 0)
-        if self.cached:
+        if isinstance(self.model, RollingBias):
+            scores = self._predict_rolling(user, uid, names, vids)
+        elif self.cached:
             v_t = torch.from_numpy(vids).to(self.device)
             u_t = torch.full_like(v_t, uid)
             u, v = self.model.factors(u_t, v_t)
             h_u = self.state("user", user).expand(len(names), -1)
-            scores = self.model.rate(u, v, h_u, self.item_states(), u_t, v_t)[0].cpu().numpy()
+            base = self._base_now(user, names)
+            scores = self.model.rate(u, v, h_u, self.item_states(), u_t, v_t, base)[0]
+            scores = scores.cpu().numpy()
         else:
             uh = self.history("user", user)
             scores = self._predict_generic(
@@ -232,6 +285,42 @@ class Recommender:
             for i in order
         ]
 
+    def _code(self, side: str, name: str) -> int:
+        """The real user's (item's) code in the data; -1 when it has no review there."""
+        rows = (self.user_reviews if side == "user" else self.item_reviews).get(name)
+        codes = self.data.user_code if side == "user" else self.data.item_code
+        return int(codes[rows[0]]) if rows is not None and len(rows) else -1
+
+    def _priors_now(self, user: str, items: list[str], stars=()) -> np.ndarray:
+        """The rolling terms' sums (B, 4) for one user and many items, now."""
+        codes = np.array([self._code("item", name) for name in items], dtype=np.int64)
+        return rolling.priors_now(self.model, self.data, self._code("user", user), codes, stars)
+
+    def _predict_rolling(self, user: str, uid: int, items: list[str], vids, stars=()) -> np.ndarray:
+        """The rolling bias for one user and many items, now (after all the data)."""
+        batch = assemble(
+            self.data.store, np.full(len(items), uid), vids, *_empty(len(items), self.H)
+        )
+        batch.prior = torch.from_numpy(self._priors_now(user, items, stars).astype(np.float32))
+        return self.model.predict(batch.to(self.device)).float().cpu().numpy()
+
+    def _base_now(self, user: str, items: list[str], stars=()) -> torch.Tensor | None:
+        """SEMAX with `base="rolling"`: mu + b_u + b_v + the rolling terms now (B,), with the
+        what-if stars in the user's; None (the bias tables) for the other bases."""
+        if getattr(self.model.cfg, "base", "") != "rolling":
+            return None
+        cfg = self.model.cfg
+        terms = rolling.shrunk(self._priors_now(user, items, stars), *rolling.shrinkage(cfg))
+        uid = self.user_index.get(user, 0)
+        vids = np.array([self.item_index.get(n, 0) for n in items])
+        mu, b_u, b_v = (
+            float(self.model.mu),
+            self.model.user_bias.weight,
+            self.model.item_bias.weight,
+        )
+        tables = mu + b_u[uid, 0].item() + b_v[torch.from_numpy(vids), 0].detach().cpu().numpy()
+        return torch.from_numpy((tables + terms).astype(np.float32)).to(self.device)
+
     def _predict_generic(self, uids, vids, uh_list, ih_list) -> np.ndarray:
         H = self.H
         uh = np.full((len(uids), H), NO_REVIEW, dtype=np.int64)
@@ -239,7 +328,8 @@ class Recommender:
         for r, (a, b) in enumerate(zip(uh_list, ih_list, strict=True)):
             uh[r, : len(a)] = a
             ih[r, : len(b)] = b
-        batch = assemble(self.data.store, uids, vids, uh, ih).to(self.device)
+        batch = assemble(self.data.store, uids, vids, uh, ih, stars=self.data.rating)
+        batch = batch.to(self.device)
         return self.model.predict(batch).float().cpu().numpy()
 
     def _tokens(self, text: str) -> tuple[list[str], torch.Tensor]:
@@ -278,6 +368,11 @@ class Recommender:
         raw = float(r_y[0])
         known = [int(i) != 1 for i in ids.tolist()]
         return TextRating(clip(raw), raw, words, known, alpha[0, : len(words)].tolist())
+
+
+def _empty(n: int, H: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty user and item histories for `n` ratings."""
+    return np.full((n, H), NO_REVIEW, dtype=np.int64), np.full((n, H), NO_REVIEW, dtype=np.int64)
 
 
 def _timelines(names: np.ndarray) -> dict[str, np.ndarray]:

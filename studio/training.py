@@ -162,12 +162,12 @@ def _finished(job: Job, bundle, result) -> None:
     )
 
 
-BASELINES = ("bias", "mf")
-BASELINE_EPOCHS = {"bias": 1, "mf": 8}
+BASELINES = ("rolling-bias", "bias", "mf")  # the strongest first: the page's default
+BASELINE_EPOCHS = {"bias": 1, "rolling-bias": 1, "mf": 8}
 
 
 def baseline_job(bundle, kind: str = "bias", device: str = "auto") -> Job:
-    """A background job training baseline `kind` (bias: closed form; mf: biased MF) on exactly
+    """A background job training baseline `kind` (bias and rolling-bias: closed form; mf: biased MF) on exactly
     the reviews, data config and so the split of `bundle`, to compare against it; its result is
     a Bundle."""
     source = bundle.config.get("data_source", "")

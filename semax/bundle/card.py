@@ -79,6 +79,13 @@ def _yaml(value) -> str:
     return json.dumps(value)
 
 
+PROTOCOL_TEXT = {  # a bundle saved before the protocol was recorded read histories online
+    "online": "Protocol **online**: a prediction at time t reads every review and rating written "
+    "before t, test period included; the weights are never refitted.",
+    "frozen": "Protocol **frozen**: predictions read only the training part's reviews and ratings.",
+}
+
+
 def _data_description(cfg: dict) -> tuple[str, str]:
     """(dataset name, one-sentence description)."""
     source = str(cfg.get("data_source", "") or "")
@@ -162,6 +169,8 @@ def model_card(bundle: Bundle, repo_id: str | None = None) -> str:
         f"| words read per review (cut at {cfg.get('data', {}).get('max_words', '?')}) | {stats['words_read_mean']:.1f} mean, {stats['cut_share']:.0%} cut |",
         "",
         "Chronological split (nothing from the future is used to predict the past):",
+        "",
+        PROTOCOL_TEXT[(cfg.get("data") or {}).get("protocol", "online")],
         "",
         "| split | ratings | from | to |",
         "|---|---|---|---|",

@@ -69,7 +69,7 @@ def _args(p: argparse.ArgumentParser) -> None:
         "2 cores, 2 workers of 1 thread (default 1)",
     )
     add_dim_flag(p)
-    add_flags(p, DataConfig, ["max_words", "max_history"], unset=PREPARED_OR_DEFAULT)
+    add_flags(p, DataConfig, ["max_words", "max_history", "protocol"], unset=PREPARED_OR_DEFAULT)
     add_refit_flag(p)
     p.add_argument(
         "--dataset", default=None, help="dataset name for table3.csv (default: the file name)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 from semax.cli.common import command, emit, say
@@ -22,7 +23,7 @@ from semax.models.semax import dims
 
 TRAIN_FLAGS = ["epochs", "patience", "batch_size", "lr", "l2_ids", "unknown_rate", "optimizer"]
 TRAIN_FLAGS += ["batching", "seed", "device", "threads", "encoder_threads", "dist_timeout"]
-DATA_FLAGS = ["max_words", "max_history"]
+DATA_FLAGS = ["max_words", "max_history", "protocol"]
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -117,6 +118,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate_args(p: argparse.ArgumentParser) -> None:
+    from semax.data.dataset import DataConfig
+
     _model_args(p)
     p.add_argument(
         "--data",
@@ -125,6 +128,7 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", default=None)
     p.add_argument("--on-bad-lines", choices=["error", "skip"], default="error")
+    add_flags(p, DataConfig, ["protocol"], unset="default: the model's own")
 
 
 @command(
@@ -137,9 +141,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
     bundle = hub.load(args.model)
     data = bundle.data
-    if args.data:
-        df, _ = read_source(args)
-        data = prepare(df, data.config, vocab=data.vocab, users=data.users, items=data.items)
+    config = replace(data.config, protocol=args.protocol or data.config.protocol)
+    if args.data or config != data.config:
+        df = read_source(args)[0] if args.data else data.reviews
+        data = prepare(df, config, vocab=data.vocab, users=data.users, items=data.items)
         saved = bundle.config.get("cutoffs", {})
         if saved and {k: saved.get(k) for k in ("n", "n_test")} != {
             k: data.cutoffs()[k] for k in ("n", "n_test")
@@ -150,7 +155,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     metrics, _ = pipeline.test_report(bundle.model, data)
     emit(
         args,
-        {"model": args.model, "kind": bundle.kind, **metrics},
+        {"model": args.model, "kind": bundle.kind, "protocol": config.protocol, **metrics},
         lambda r: _metrics_line(r) + "\n" + _buckets_table(r),
     )
 

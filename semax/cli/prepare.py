@@ -14,7 +14,7 @@ def _prepare_args(p: argparse.ArgumentParser) -> None:
 
     add_source_args(p)
     p.add_argument("--out", required=True, help="folder to write (then: train --data FOLDER)")
-    add_flags(p, DataConfig, ["max_words", "max_history", "min_count"])
+    add_flags(p, DataConfig, ["max_words", "max_history", "min_count", "protocol"])
     p.add_argument("--json", action="store_true")
 
 

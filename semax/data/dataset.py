@@ -12,6 +12,7 @@ from semax.data.history import build_histories, count_in
 from semax.data.split import FIT, TEST, VALID, chronological_order, cutoffs, split_labels
 from semax.data.text import DeferredTokenStore, TokenStore, Vocab, build_token_store
 
+PROTOCOLS = ("online", "frozen")  # what a prediction at time t may read (README: protocol)
 UNKNOWN = "<unknown>"  # id 0 of the user and item maps: entities unseen in the fitting split
 
 
@@ -29,11 +30,26 @@ class DataConfig:
         default=10,
         metadata={"help": "words seen fewer times in the fitting split become <UNK>", "min": 1},
     )
+    protocol: str = field(
+        default="online",
+        metadata={
+            "help": "online: a prediction at time t reads every review and rating written before "
+            "t, test period included (no refitting); frozen: only the training part's",
+            "choices": PROTOCOLS,
+        },
+    )
     train_frac: float = 0.8  # earliest share of ratings used for training (rest: test)
     valid_frac: float = 0.1  # last share of the training part held out for early stopping
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def readable(self, split: np.ndarray) -> np.ndarray | None:
+        """The reviews a history may hold under the protocol: all (None) online; the fitting
+        split's only when frozen."""
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {self.protocol!r} ({' or '.join(PROTOCOLS)})")
+        return None if self.protocol == "online" else split == FIT
 
 
 @dataclass
@@ -129,8 +145,9 @@ def prepare(
     user_code = pd.factorize(reviews["user"])[0]
     item_code = pd.factorize(reviews["item"])[0]
     times = reviews["time"].to_numpy(dtype=np.int64)
-    user_history, user_history_len = build_histories(user_code, times, config.max_history)
-    item_history, item_history_len = build_histories(item_code, times, config.max_history)
+    readable = config.readable(split)
+    user_history, user_history_len = build_histories(user_code, times, config.max_history, readable)
+    item_history, item_history_len = build_histories(item_code, times, config.max_history, readable)
     user_fit = count_in(user_code, fit, user_code.max() + 1)[user_code]
     item_fit = count_in(item_code, fit, item_code.max() + 1)[item_code]
     return ReviewData(
@@ -154,4 +171,4 @@ def prepare(
     )
 
 
-__all__ = ["DataConfig", "ReviewData", "prepare", "FIT", "VALID", "TEST", "UNKNOWN"]
+__all__ = ["DataConfig", "ReviewData", "prepare", "FIT", "VALID", "TEST", "UNKNOWN", "PROTOCOLS"]

@@ -189,18 +189,24 @@ def _entity_ids(
 
 
 def _histories(
-    code: np.ndarray, when: np.ndarray, max_history: int, part_rows: int = 1_000_000
+    code: np.ndarray,
+    when: np.ndarray,
+    max_history: int,
+    readable: np.ndarray | None,
+    part_rows: int = 1_000_000,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`build_histories`, a share of the entities at a time: an entity's history depends on its
     own rows only, so the result is the same while the temporaries shrink with the share."""
     parts = max(1, len(code) // part_rows)
     if parts == 1:
-        return build_histories(code, when, max_history)
+        return build_histories(code, when, max_history, readable)
     history = np.empty((len(code), max_history), dtype=np.int32)
     length = np.empty(len(code), dtype=np.int32)
     for j in range(parts):
         rows = np.flatnonzero(code % parts == j)  # chronological, as the whole
-        h, n = build_histories(code[rows], when[rows], max_history)
+        h, n = build_histories(
+            code[rows], when[rows], max_history, None if readable is None else readable[rows]
+        )
         history[rows] = np.where(h >= 0, rows[np.maximum(h, 0)], h)
         length[rows] = n
     return history, length
@@ -374,7 +380,9 @@ def _write_folder(
 
     # -- histories last, with little else in memory (they are the largest arrays made here)
     for side in ("user", "item"):
-        history, length = _histories(codes.pop(side), when, config.max_history)
+        history, length = _histories(
+            codes.pop(side), when, config.max_history, config.readable(split)
+        )
         _save(out, f"{side}_history", history)
         _save(out, f"{side}_history_len", length)
         del history, length

@@ -31,6 +31,7 @@ from semax.training.loop import TrainConfig
 
 METHODS = (
     "bias",
+    "rolling-bias",
     "mf",
     "ncf",
     "deepconn",
@@ -45,7 +46,7 @@ ABLATIONS = ("mean-pooling", "lambda-0", "masked-text", "leaked-target")
 
 # Small validation grids (seed 0). Keys are model hyperparameters, or "lr" / "l2_ids" for training.
 TUNING: dict[str, dict[str, list]] = {
-    # bias: none here; it chooses its lams on validation itself (closed form, a 14 x 14 grid)
+    # bias, rolling-bias: none here; they choose their lams (and k) on validation themselves
     "mf": {"factors": [16, 64], "l2_ids": [1e-3, 1e-2, 1e-1], "lr": [1e-3, 3e-3]},
     "ncf": {"l2_ids": [1e-3, 1e-2]},
     "deepconn": {"lr": [1e-3, 3e-3]},

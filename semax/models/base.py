@@ -34,6 +34,9 @@ class Batch:
     target_index: torch.Tensor | None = (
         None  # (B,) rows of review_tokens: the own reviews (one pass)
     )
+    review_stars: torch.Tensor | None = None  # (R,) float32 each listed review's rating
+    base: torch.Tensor | None = None  # (B,) float32 training only: mu + b_u + b_v known before
+    prior: torch.Tensor | None = None  # (B, 4) S_u, n_u + m_u, S_v, n_v + m_v (rolling bias)
     trim_reviews: bool = True  # False: run every review over all L steps (the naive reference)
 
     def to(self, device: torch.device | str) -> Batch:
@@ -79,3 +82,7 @@ class RatingModel(Protocol):
     def predict(self, batch: Batch) -> torch.Tensor:
         """Predicted ratings (B,) for evaluation and inference."""
         ...
+
+
+# Optional: `batcher(data) -> build(rows, training) -> Batch`, a model's own batches (the rolling
+# bias reads per-rating sums instead of review texts); the loop uses it when a model has one.

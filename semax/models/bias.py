@@ -109,7 +109,9 @@ def closed_form_base(
     return mu, b_u, b_v, chosen
 
 
-BASES = ("learned", "fixed", "init")  # how a model with a `base` setting gets mu + b_u + b_v
+BASES = ("learned", "fixed", "init", "causal", "rolling")  # how a model gets mu + b_u + b_v
+FIXED_BASES = ("fixed", "causal", "rolling")  # the closed-form solve, frozen
+CAUSAL_CHUNKS = 5  # time slices of the fitting split for the causal base
 
 
 def apply_base(model: nn.Module, data: ReviewData) -> dict:
@@ -124,7 +126,7 @@ def apply_base(model: nn.Module, data: ReviewData) -> dict:
         model.user_bias.weight.copy_(torch.as_tensor(b_u, dtype=torch.float32).view(-1, 1))
         model.item_bias.weight.copy_(torch.as_tensor(b_v, dtype=torch.float32).view(-1, 1))
     cfg.bias_reg_user, cfg.bias_reg_item = chosen["bias_reg_user"], chosen["bias_reg_item"]
-    trainable = getattr(cfg, "base", "fixed") != "fixed"
+    trainable = getattr(cfg, "base", "fixed") not in FIXED_BASES
     model.user_bias.weight.requires_grad_(trainable)
     model.item_bias.weight.requires_grad_(trainable)
     return chosen
@@ -132,7 +134,7 @@ def apply_base(model: nn.Module, data: ReviewData) -> dict:
 
 def needs_base(model: nn.Module) -> bool:
     """Whether the pipeline gives this model a closed-form base before training."""
-    return getattr(model.cfg, "base", "learned") in ("fixed", "init")
+    return getattr(model.cfg, "base", "learned") in ("init", *FIXED_BASES)
 
 
 class BiasModel(nn.Module):

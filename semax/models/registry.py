@@ -14,6 +14,7 @@ from semax.models.bias import BiasConfig, BiasModel
 from semax.models.deepconn import DeepCoNN, DeepCoNNConfig
 from semax.models.mf import BiasedMF, MFConfig
 from semax.models.ncf import NCFConfig, NeuMF
+from semax.models.rolling_bias import RollingBias, RollingBiasConfig
 from semax.models.semax import SEMAX, SemaxConfig
 from semax.models.transnets import TransNets, TransNetsConfig
 
@@ -55,6 +56,13 @@ KINDS: dict[str, Kind] = {
             BiasModel,
             BiasConfig,
             "Global mean + user and item biases, regularised least squares in closed form (Koren 2008)",
+        ),
+        Kind(
+            "rolling-bias",
+            RollingBias,
+            RollingBiasConfig,
+            "The bias baseline plus the shrunken mean residual of the user's and the item's ratings "
+            "since the training cut, read online (closed form)",
         ),
         Kind(
             "mf",

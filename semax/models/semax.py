@@ -28,6 +28,7 @@ from semax.models.base import Batch, id_penalty
 from semax.models.bias import BASES
 
 DIMS = ("d_factor", "d_word", "d_text", "d_attn", "d_hidden")  # D1..D5
+D_STAR = 8  # the star embedding a history LSTM reads beside y (`history_stars`)
 RATING_ERRORS = ("squared", "absolute")  # the error of L1 and L2 (Eq. 17-18)
 
 
@@ -80,12 +81,24 @@ class SemaxConfig:
     base: str = field(
         default="fixed",
         metadata={
-            "help": "mu + b_u + b_v: learned, or the closed-form bias solve kept fixed or as the start",
+            "help": "mu + b_u + b_v: learned, or the closed-form bias solve kept fixed or as the "
+            "start; causal: fixed, and in training each rating gets the solve of the ratings "
+            "before a cut earlier than it (what prediction knows); rolling: causal, plus the "
+            "rolling bias's terms (the residuals written since the cut, semax.models.rolling_bias)",
             "choices": BASES,
+        },
+    )
+    history_stars: bool = field(
+        default=False,
+        metadata={
+            "help": "the history LSTMs also read each earlier review's stars (an embedding beside "
+            "y, Eq. 13-14)"
         },
     )
     bias_reg_user: float | None = None  # lam_u of a closed-form base (None: chosen on validation)
     bias_reg_item: float | None = None  # lam_v of a closed-form base (None: chosen on validation)
+    k_user: float | None = None  # shrinkage of the rolling base (None: chosen on validation)
+    k_item: float | None = None
     kind: str = "semax"
 
     @property
@@ -160,7 +173,8 @@ class HistoryEncoder(nn.Module):
 
     def __init__(self, cfg: SemaxConfig):
         super().__init__()
-        self.lstm = nn.LSTM(cfg.d_text, cfg.d_text)
+        d_in = cfg.d_text + (D_STAR if cfg.history_stars else 0)  # y, and its star's embedding
+        self.lstm = nn.LSTM(d_in, cfg.d_text)
         self.empty = nn.Parameter(torch.zeros(cfg.d_text))
 
     def forward(
@@ -240,6 +254,8 @@ class SEMAX(nn.Module):
             self.review_encoder = ReviewEncoder(cfg)  # Eq. 12
             self.user_history = HistoryEncoder(cfg)  # Eq. 13
             self.item_history = HistoryEncoder(cfg)  # Eq. 14
+            if cfg.history_stars:
+                self.star_emb = nn.Embedding(6, D_STAR)  # stars 1..5; 0 = not known
         if cfg.related_task:
             # Eq. 1-6: its own LSTM (only X is shared), unless share_encoder
             self.related_encoder = self.review_encoder if cfg.share_encoder else ReviewEncoder(cfg)
@@ -315,11 +331,24 @@ class SEMAX(nn.Module):
             states = states.index_copy(0, torch.cat(where), torch.cat(parts).to(states.dtype))
         return y, states
 
-    def rate(self, u, v, h_u, h_v, user, item) -> tuple[torch.Tensor, torch.Tensor]:
-        """Eq. 15-16 plus the global mean and the biases."""
+    def history_inputs(self, y: torch.Tensor, stars: torch.Tensor | None) -> torch.Tensor:
+        """What the history LSTMs read of each review: y (R, D3), with `history_stars` also the
+        embedding of its stars (R, D3 + D_STAR); unknown stars (None, 0) get index 0."""
+        if not self.cfg.history_stars:
+            return y
+        if stars is None:
+            stars = y.new_zeros(len(y))
+        index = stars.round().long().clamp(0, 5)
+        return torch.cat([y, self.star_emb(index).to(y.dtype)], dim=-1)
+
+    def rate(self, u, v, h_u, h_v, user, item, base=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eq. 15-16 plus the global mean and the biases (`base`, (B,): given per rating)."""
         parts = [u, v, h_u, h_v] if self.cfg.use_text else [u, v]
         z_uv = F.relu(self.feature(torch.cat(parts, dim=-1)))  # (B, D5)  Eq. 15
-        r_uv = self.out(self.drop(z_uv)).squeeze(-1) + self.mu  # (B,)  Eq. 16
+        r_uv = self.out(self.drop(z_uv)).squeeze(-1)  # (B,)  Eq. 16
+        if base is not None:
+            return r_uv + base.to(r_uv.dtype), z_uv
+        r_uv = r_uv + self.mu
         if self.cfg.biases:
             r_uv = r_uv + self.user_bias(user).squeeze(-1) + self.item_bias(item).squeeze(-1)
         return r_uv, z_uv
@@ -370,13 +399,10 @@ class SEMAX(nn.Module):
                 batch.target_index if one_pass else None,
             )
             y, states = encoded if one_pass else (encoded, None)  # (R, D3), (B, L, D3)  Eq. 12
-            h_u = self.user_history(
-                y, batch.user_history, batch.user_history_len
-            )  # (B, D3)  Eq. 13
-            h_v = self.item_history(
-                y, batch.item_history, batch.item_history_len
-            )  # (B, D3)  Eq. 14
-        r_uv, z_uv = self.rate(u, v, h_u, h_v, batch.user, batch.item)
+            read = self.history_inputs(y, batch.review_stars)  # (R, D3 [+ D_STAR])
+            h_u = self.user_history(read, batch.user_history, batch.user_history_len)  # Eq. 13
+            h_v = self.item_history(read, batch.item_history, batch.item_history_len)  # Eq. 14
+        r_uv, z_uv = self.rate(u, v, h_u, h_v, batch.user, batch.item, batch.base)
         out = Output(r_uv=r_uv, z_uv=z_uv)
         if one_pass:
             lengths = batch.review_lengths[batch.target_index]  # (B,)

@@ -53,6 +53,7 @@ def make_batch(
         data.item_history[rows] if item_history is None else item_history,
         encode,
         targets=np.asarray(rows) if one_pass else None,
+        stars=data.rating,
     )
     batch.rating = torch.from_numpy(data.rating[rows])
     if target_text and not one_pass:
@@ -70,9 +71,11 @@ def assemble(
     ih: np.ndarray,
     encode: str = "unique",
     targets: np.ndarray | None = None,
+    stars: np.ndarray | None = None,
 ) -> Batch:
     """A batch from model ids and history review ids (-1 = empty slot); rating left at zero.
-    `targets` (unique encoding): review ids to list too, their rows in `target_index`."""
+    `targets` (unique encoding): review ids to list too, their rows in `target_index`.
+    `stars`: every review's rating, to list each listed review's (`review_stars`)."""
     B, H = uh.shape
     slots = np.concatenate([uh, ih], axis=1)  # (B, 2H) review ids, -1 empty
     target_index = None
@@ -95,11 +98,13 @@ def assemble(
         raise ValueError(f"encode must be one of {ENCODINGS}")
     safe = np.maximum(review_ids, 0)
     lengths = np.where(review_ids >= 0, store.lengths[safe], 0)
+    star = None if stars is None else np.where(review_ids >= 0, stars[safe], 0).astype(np.float32)
     if encode != "padded":  # listed by ascending length: the encoder's buckets are slices
         order = np.argsort(lengths, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         safe, lengths = safe[order], lengths[order]
+        star = None if star is None else star[order]
         index[index >= 0] = rank[index[index >= 0]]
         if target_index is not None:
             target_index = rank[target_index]
@@ -124,6 +129,7 @@ def assemble(
         item_history_len=torch.from_numpy((ih >= 0).sum(1).astype(np.int64)),
         trim_reviews=encode != "padded",
         target_index=None if target_index is None else torch.from_numpy(target_index),
+        review_stars=None if star is None else torch.from_numpy(star),
     )
 
 

@@ -31,6 +31,7 @@ from semax.data.dataset import ReviewData
 from semax.errors import TrainingError
 from semax.models import parallel
 from semax.models.base import UNKNOWN_ID, Batch
+from semax.models.rolling_bias import causal_bases
 from semax.training import distributed
 from semax.training.batching import make_batch, random_batches, timeline_batches
 
@@ -151,12 +152,20 @@ def hide_ids(batch: Batch, rate: float, gen: torch.Generator) -> Batch:
 
 
 def batch_builder(model, data: ReviewData) -> Callable[[np.ndarray, bool], Batch]:
-    """The default batcher: unique-review batches with what the model reads."""
+    """The model's own batcher when it has one; else unique-review batches with what it reads."""
+    if callable(getattr(model, "batcher", None)):
+        return model.batcher(data)
     spec = model.batch_spec
+    bases = None
+    if getattr(model.cfg, "base", "") in ("causal", "rolling"):  # each rating's base as known
+        bases = torch.from_numpy(causal_bases(model, data).astype(np.float32))
 
     def build(rows: np.ndarray, training: bool) -> Batch:
         target = training and spec.get("target_text", False)
-        return make_batch(data, rows, target_text=target, one_pass=spec.get("one_pass", False))
+        batch = make_batch(data, rows, target_text=target, one_pass=spec.get("one_pass", False))
+        if bases is not None:
+            batch.base = bases[torch.from_numpy(np.asarray(rows))]
+        return batch
 
     return build
 

@@ -22,6 +22,7 @@ from semax.data.word_vectors import embedding_matrix, read_word_vectors
 from semax.errors import SemaxError
 from semax.models import registry
 from semax.models.bias import apply_base, needs_base
+from semax.models.rolling_bias import choose_shrinkage
 from semax.training import distributed
 from semax.training.evaluate import report
 from semax.training.loop import TrainConfig, TrainResult, fit, pick_device, predict_rows, rmse
@@ -33,7 +34,12 @@ def test_report(model, data: ReviewData, batcher=None) -> tuple[dict, np.ndarray
     return report(pred, data, rows), pred
 
 
-CHOSEN = ("bias_reg_user", "bias_reg_item")  # model settings chosen on validation, kept by a refit
+CHOSEN = (
+    "bias_reg_user",
+    "bias_reg_item",
+    "k_user",
+    "k_item",
+)  # model settings chosen on validation, kept by a refit
 
 
 def solve(model, data: ReviewData, callback=None) -> TrainResult:
@@ -69,6 +75,8 @@ def fit_model(model, data: ReviewData, train_config: TrainConfig, **fit_args) ->
         return solve(model, data, fit_args.get("callback"))
     if needs_base(model):
         apply_base(model, data)  # mu + b_u + b_v solved on the same ratings
+        if model.cfg.base == "rolling":
+            choose_shrinkage(model, data)  # k_u, k_v of the rolling terms, on validation
     return fit(model, data, train_config, **fit_args)
 
 

@@ -13,6 +13,7 @@ from semax.training.evaluate import BUCKET_LABELS
 METHODS = [
     "semax",
     "bias",
+    "rolling-bias",
     "mf",
     "ncf",
     "deepconn",

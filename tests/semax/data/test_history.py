@@ -1,10 +1,13 @@
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from semax.data import DataConfig, prepare
-from semax.data.history import NO_REVIEW, build_histories
+from semax.data.history import NO_REVIEW, build_histories, rolling_sums
 from semax.data.split import FIT, TEST, VALID
 
 corpora = st.lists(
@@ -82,3 +85,68 @@ def test_history_keeps_most_recent_reviews():
     hist, length = build_histories(np.zeros(6, dtype=int), np.arange(6), max_history=2)
     assert hist[5].tolist() == [3, 4]
     assert length[5] == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(corpora, st.integers(1, 6))
+def test_frozen_histories_hold_only_fitting_reviews_and_otherwise_match_online(rows, max_history):
+    config = DataConfig(max_history=max_history, min_count=1)
+    online = prepare(frame(rows), config)
+    frozen = prepare(frame(rows), replace(config, protocol="frozen"))
+    owners = online.user_code, online.item_code
+    times = online.reviews["time"].to_numpy()
+    for (hist, lens, h_on, n_on), owner in zip(
+        (
+            (
+                frozen.user_history,
+                frozen.user_history_len,
+                online.user_history,
+                online.user_history_len,
+            ),
+            (
+                frozen.item_history,
+                frozen.item_history_len,
+                online.item_history,
+                online.item_history_len,
+            ),
+        ),
+        owners,
+        strict=True,
+    ):
+        for r in range(len(online)):
+            ids = hist[r, : lens[r]]
+            assert np.all(frozen.split[ids] == FIT), "a frozen history reads past the fitting split"
+            earlier = np.flatnonzero(
+                (owner == owner[r]) & (times < times[r]) & (online.split == FIT)
+            )
+            assert ids.tolist() == earlier[len(earlier) - lens[r] :].tolist()
+            assert lens[r] == min(len(earlier), max_history)
+            if online.split[r] == FIT:  # nothing after the cut is earlier than a fitting rating
+                assert ids.tolist() == h_on[r, : n_on[r]].tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(corpora, st.integers(1, 6))
+def test_every_review_eligible_gives_the_same_histories(rows, max_history):
+    data = prepare(frame(rows), DataConfig(min_count=1))
+    times = data.reviews["time"].to_numpy()
+    everything = np.ones(len(data), dtype=bool)
+    for code in (data.user_code, data.item_code):
+        a = build_histories(code, times, max_history)
+        b = build_histories(code, times, max_history, everything)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_rolling_sums_add_eligible_values_strictly_before_each_row():
+    entity = np.array([0, 1, 0, 0, 1, 0])
+    times = np.array([1, 1, 2, 2, 3, 4])
+    values = np.array([1.0, 10.0, 2.0, 4.0, 20.0, 8.0])
+    eligible = np.array([False, True, True, True, True, True])
+    total, count = rolling_sums(entity, times, values, eligible)
+    assert total.tolist() == [0.0, 0.0, 0.0, 0.0, 10.0, 6.0]  # ties at time 2 see each other not
+    assert count.tolist() == [0, 0, 0, 0, 1, 2]
+
+
+def test_an_unknown_protocol_is_refused():
+    with pytest.raises(ValueError, match="unknown protocol 'later'"):
+        prepare(frame([(0, 0, 1, 3), (1, 1, 2, 4)]), DataConfig(min_count=1, protocol="later"))

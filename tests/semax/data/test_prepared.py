@@ -58,8 +58,9 @@ def shuffled_corpus(tmp_path):
     return path
 
 
-def test_prepared_folder_gives_the_same_model_inputs(shuffled_corpus, tmp_path):
-    config = DataConfig(max_words=20, max_history=5, min_count=3)
+@pytest.mark.parametrize("protocol", ["online", "frozen"])
+def test_prepared_folder_gives_the_same_model_inputs(shuffled_corpus, tmp_path, protocol):
+    config = DataConfig(max_words=20, max_history=5, min_count=3, protocol=protocol)
     df, report = read_reviews(shuffled_corpus)
     mem = prepare(df, config)
     out = tmp_path / "prepared"
@@ -100,7 +101,7 @@ def test_train_on_a_prepared_folder_equals_training_on_the_file(tmp_path, capsys
     for name, source, extra in (("file", data, flags), ("from_prepared", prepared, [])):
         out = tmp_path / name
         argv = ["train", "--data", str(source), "--out", str(out), "--epochs", "1", "--dim", "8"]
-        argv.append("--no-refit")  # a prepared folder cannot be re-tokenized for a refit
+        argv.append("--no-refit")  # a prepared folder's refit keeps the fitting split's vocabulary
         assert main([*argv, *extra, "--json"]) == 0
         runs[name] = json.loads(capsys.readouterr().out)
     assert runs["from_prepared"]["rmse"] == pytest.approx(runs["file"]["rmse"], abs=1e-9)
@@ -137,17 +138,19 @@ def test_prepare_and_train_refuse_what_they_cannot_honour(tmp_path, capsys):
     assert main(["prepare", "--data", str(missing), "--out", str(tmp_path / "x")]) == 2
 
 
-def test_histories_built_a_share_of_the_entities_at_a_time_are_the_same():
+def test_histories_built_a_share_of_the_entities_at_a_time_are_the_same_in_both_protocols():
     from semax.data.history import build_histories
     from semax.data.prepared import _histories
 
     rng = np.random.default_rng(0)
     code = rng.integers(0, 300, 5000)
     when = np.sort(rng.integers(0, 400, 5000))
-    whole, parts = build_histories(code, when, 6), _histories(code, when, 6, part_rows=700)
-    assert all(
-        np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(whole, parts, strict=True)
-    )
+    for readable in (None, np.arange(5000) < 3500):  # online, and frozen at row 3,500
+        whole = build_histories(code, when, 6, readable)
+        parts = _histories(code, when, 6, readable, part_rows=700)
+        assert all(
+            np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(whole, parts, strict=True)
+        )
 
 
 def _failure(call) -> tuple[type, str] | None:

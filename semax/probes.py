@@ -1,0 +1,80 @@
+"""Probes of what a trained model uses: does its history move r_uv (the what-if gap), and does
+its related task read the text (r_y against the stars). Plain numbers for the app, the studies
+and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from semax.data.dataset import ReviewData
+from semax.training.batching import make_batch
+
+# Plain-English reviews of no corpus, for what-if probes (a new user writes three of one kind).
+HARSH = (
+    "Terrible. It broke after one day and the seller never answered. A waste of money.",
+    "Awful quality, cheap and flimsy. It stopped working within a week. Do not buy.",
+    "Very disappointed. It does not work as described and I returned it.",
+)
+GLOWING = (
+    "Excellent! Works perfectly, great quality and worth every penny. Highly recommend.",
+    "I love it. Sturdy, well made and it sounds great. Five stars.",
+    "Perfect. Exactly as described, arrived fast and works beautifully.",
+)
+
+
+@dataclass
+class WhatIfGap:
+    new_user: float  # mean r_uv(glowing history) - r_uv(harsh history), a user with no reviews
+    known_user: float  # mean r_uv(own history) - r_uv(own history + harsh), known users
+    items: int
+
+
+def what_if_gap(recommender, n_items: int = 30, seed: int = 0) -> WhatIfGap:
+    """How far three harsh against three glowing reviews move r_uv (raw, before clipping):
+    for a new user over `n_items` items, and for known users with long histories when the harsh
+    ones are added to their own."""
+    rng = np.random.default_rng(seed)
+    names = rec_items = recommender.item_names
+    items = [names[i] for i in rng.choice(len(rec_items), min(n_items, len(names)), replace=False)]
+    users = sorted(recommender.user_reviews, key=lambda u: -len(recommender.user_reviews[u]))[
+        : len(items)
+    ]
+    new = [
+        recommender.predict("<what-if user>", v, extra_user_reviews=list(GLOWING)).raw
+        - recommender.predict("<what-if user>", v, extra_user_reviews=list(HARSH)).raw
+        for v in items
+    ]
+    known = [
+        recommender.predict(u, v).raw
+        - recommender.predict(u, v, extra_user_reviews=list(HARSH)).raw
+        for u, v in zip(users, items, strict=False)
+    ]
+    return WhatIfGap(float(np.mean(new)), float(np.mean(known)), len(items))
+
+
+@dataclass
+class TextReading:
+    correlation: float  # Pearson r of r_y with the stars
+    std: float  # standard deviation of r_y: near 0 means a constant
+    n: int
+
+
+@torch.no_grad()
+def text_reading(model, data: ReviewData, rows: np.ndarray, batch_size: int = 1024) -> TextReading:
+    """How well the related task reads the reviews `rows`: r_y of each review's own text (with
+    its own user and item) against its stars."""
+    model.eval()
+    device = next(model.parameters()).device
+    preds = []
+    for i in range(0, len(rows), batch_size):
+        batch = make_batch(data, rows[i : i + batch_size], target_text=True).to(device)
+        u, v = model.factors(batch.user, batch.item)
+        preds.append(model.relate(batch.target_tokens, batch.target_lengths, u, v)[0].float().cpu())
+    r_y = torch.cat(preds).numpy().astype(np.float64) if preds else np.zeros(0)
+    stars = data.rating[rows].astype(np.float64)
+    corr = float(np.corrcoef(r_y, stars)[0, 1]) if len(rows) > 1 and r_y.std() > 0 else 0.0
+    return TextReading(corr, float(r_y.std()), len(rows))
