@@ -202,7 +202,7 @@ def load(server, ref: dict, clients: int, seconds: float, before: dict, abort) -
         try:
             predictor = Predictor(server)
         except Exception as exc:
-            error(f"connection failed: {type(exc).__name__}")
+            error(f"could not open the Predictor: {type(exc).__name__}")
             return
         n = i
         while time.monotonic() < end and not abort.is_set():
