@@ -189,8 +189,12 @@ def steps(cur: Current, t: examples.Tour, base: Score | None) -> list[Step]:
     predict = Step(
         "Predict a rating for a user and an item",
         f"User **{u}** has the most ratings in the training split ({t.user_ratings:,}); "
-        f"**{i}** is the most-rated item ({t.item_ratings:,}) they have not rated. The model "
-        "reads both histories and predicts r̂_uv.",
+        f"**{i}** is the most-rated item ({t.item_ratings:,}) they have not rated. "
+        + (
+            "The model reads both histories and predicts r̂_uv."
+            if cur.histories
+            else f"{literal(cur.bundle.kind)} predicts r̂_uv from the ids alone."
+        ),
         [Link("predictor", "Predict it", with_model(pair))],
     )
     if t.what_if_review is not None:
@@ -202,8 +206,11 @@ def steps(cur: Current, t: examples.Tour, base: Score | None) -> list[Step]:
     else:
         why = "A review typed as the user's own: "
     why += "r̂_y rates the text alone, and r̂_uv moves as it joins the user's history."
-    if not cur.related:
-        why += f" ({literal(cur.bundle.kind)} has no related task: it cannot rate a text.)"
+    kind = literal(cur.bundle.kind)
+    if not cur.histories:
+        why += f" ({kind} reads no texts at all: the page says so.)"
+    elif not cur.related:
+        why += f" ({kind} has no related task: it cannot rate a text, but r̂_uv still moves.)"
     what_if = Step(
         "Ask a what-if",
         why,

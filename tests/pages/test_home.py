@@ -126,7 +126,8 @@ def test_a_baseline_trained_in_this_session_counts(
 def test_the_home_page_of_a_model_without_attention(monkeypatch, bias_bundle, fake_results):
     at = open_page("home", monkeypatch, bias_bundle, fake_results)
     shown = texts(at)
-    assert "bias has no word attention" in shown and "cannot rate a text" in shown
+    assert "bias has no word attention" in shown and "bias reads no texts at all" in shown
+    assert "bias predicts r̂_uv from the ids alone" in shown
     _, att = links(at)["Read the attention"]
     at = open_address("attention", att, monkeypatch, bias_bundle, fake_results)
     assert at.selectbox(key="att.review").value == int(att["review"])
