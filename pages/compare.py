@@ -31,7 +31,9 @@ elif source == HUB_SOURCE:
     revision = h2.text_input("B's revision (optional)", key=rev_key, placeholder="main")
 with st.expander("Train a baseline on A's data as B", expanded=source == compare.SESSION_SOURCE):
     t1, t2, t3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    share.seed("baseline", "compare.kind", share.member(BASELINES, "baseline", among="the list"))
     kind = t1.selectbox("Baseline", BASELINES, key="compare.kind")
+    share.keep(baseline=kind)
     device = t2.selectbox("Device", devices(), key="compare.device")
     t3.caption(f"bias: closed form, seconds; mf: biased MF. {device_note(device)}")
     if st.button("Train it", key="compare.train", disabled=jobs.running("baseline")):

@@ -1,5 +1,6 @@
 """Predictor: r̂_uv for a user and an item with both histories; what-if reviews (r̂_y with its
-attention, and r̂_uv before → after adding the review to the user's history); top-N items."""
+attention, and r̂_uv before → after adding the review to the user's history; `?whatif=` fills it);
+top-N items."""
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ cur = require_model()
 rec, reviews = cur.rec, cur.data.reviews
 share.seed("user", "pred.user", share.member(rec.user_reviews, "user", new_ok=True))
 share.seed("item", "pred.item", share.member(rec.item_reviews, "item", new_ok=True))
+share.seed("whatif", "pred.whatif", str)
 
 c1, c2 = st.columns(2)
 user = pickers.id_picker(
@@ -71,6 +73,7 @@ def what_if(user: str, item: str, before) -> None:
         key="pred.whatif",
         placeholder="great sound, sturdy and cheap",
     )
+    share.keep(whatif=text.strip() or None)
     if not text.strip():
         return
     left, right = st.columns(2)

@@ -1,10 +1,9 @@
 """Which page opens at which address, and running a page inside the router.
 
 `studio/router.py` builds `st.navigation(pages())`: every page has an explicit `url_path`, so
-`/model`, `/predictor`, `/attention`, `/errors`, `/beta` and `/compare` each open their page. The default
-page is served at `/` and Streamlit gives it the URL path "" (so `/<its url_path>` alone would
-be "Page not found"); the Model page is therefore registered twice: as the default at `/`
-(shown in the navigation) and, hidden, at `/model`.
+`/model`, `/predictor`, `/attention`, `/errors`, `/beta` and `/compare` each open their page. The
+default page, Home, is served at `/` (Streamlit gives the default page the URL path "", so
+`/home` alone is "Page not found").
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ class Route:
 
 
 ROUTES = (
+    Route("Start", "Home", "home", ":material/home:"),
     Route("Model", "Model", "model", ":material/model_training:"),
     Route("Explore", "Predictor", "predictor", ":material/online_prediction:"),
     Route("Explore", "Attention", "attention", ":material/visibility:"),
@@ -45,24 +45,23 @@ ROUTES = (
 )
 DEFAULT = ROUTES[0]
 TRAIN_TAB = "Train a small model now"  # the Model page's training tab (its `tab` parameter)
-HOME = "home"  # the default page's own url_path: unused (it is served at /), but must be unique
+SAVED_TAB, CURRENT_TAB = "Saved experiments", "Current model"  # the Errors page's tabs
+
+
+def route(url_path: str) -> Route:
+    """The route of the page at `/<url_path>`."""
+    return next(r for r in ROUTES if r.url_path == url_path)
 
 
 def pages() -> dict[str, list[st.Page]]:
-    """The sections of `st.navigation`: the default page at `/`, then every page at its own
-    address (the default's one hidden, so the navigation lists each page once)."""
+    """The sections of `st.navigation`, each page once; the default one is served at `/`."""
     out: dict[str, list[st.Page]] = {}
-    for route in ROUTES:
-        section = out.setdefault(route.section, [])
-        if route == DEFAULT:
-            section.append(_page(route, url_path=HOME, default=True))
-        section.append(_page(route, visibility="hidden" if route == DEFAULT else "visible"))
+    for r in ROUTES:
+        page = st.Page(
+            r.script, title=r.title, icon=r.icon, url_path=r.url_path, default=r == DEFAULT
+        )
+        out.setdefault(r.section, []).append(page)
     return out
-
-
-def _page(route: Route, **kw) -> st.Page:
-    kw.setdefault("url_path", route.url_path)
-    return st.Page(route.script, title=route.title, icon=route.icon, **kw)
 
 
 _ROUTE = threading.local()  # set while the router runs the chosen page (per script thread)

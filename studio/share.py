@@ -1,7 +1,9 @@
 """Sharing a view by its address: the page is the URL path and the model source, user, item and
 review id are query parameters (`st.query_params`), e.g. `/predictor?user=U&item=I`,
 `/attention?review=12&model=runs/my-model` or `/?model=owner/name@v1`; `vs` names the Compare
-page's second model the same way, and `tab` the Model page's open tab (`st.tabs` binds it).
+page's second model the same way, `tab` the Model or Errors page's open tab (`st.tabs` binds it),
+`whatif` the Predictor's what-if text, `dataset` the Errors page's saved results and `baseline`
+the kind the Compare page trains as B.
 
 A parameter from the address is applied once, when it differs from what this session last
 applied or wrote (a freshly opened address, or one edited by hand); after that the widgets lead
@@ -21,7 +23,7 @@ from semax.errors import BundleError
 from studio import messages
 from studio.state import DEMO, DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCE_KEY
 
-PARAMS = ("model", "vs", "user", "item", "review", "tab")  # tab: the Model page's open tab
+PARAMS = ("model", "vs", "user", "item", "review", "tab", "whatif", "dataset", "baseline")
 DEMO_PARAM = "demo"  # ?model=demo: the bundled demo (the default, so never written)
 _SEEN = "studio.share.seen"  # {parameter: the value last applied or written}
 # the sidebar's widgets (studio.sidebar) that a `model` parameter fills
@@ -120,13 +122,15 @@ def seed(name: str, key: str, check: Callable[[str], object]) -> None:
         messages.warning(f"{exc}; ignored.")
 
 
-def member(names: Collection[str], what: str, new_ok: bool = False) -> Callable[[str], str]:
-    """A `seed` check: the value must be one of `names` (with `new_ok`, another id is taken as
-    a new, cold-start one, with a note)."""
+def member(
+    names: Collection[str], what: str, new_ok: bool = False, among: str = "this model's data"
+) -> Callable[[str], str]:
+    """A `seed` check: the value must be one of `names`, described as `among` (with `new_ok`,
+    another id is taken as a new, cold-start one, with a note)."""
 
     def check(value: str) -> str:
         if value not in names:
-            message = f"{what} {value!r} from the address is not in this model's data"
+            message = f"{what} {value!r} from the address is not in {among}"
             if not new_ok or not value.strip():
                 raise ValueError(message)
             messages.info(f"{message}: treated as a new (cold-start) {what}.")

@@ -51,7 +51,7 @@ def _trained() -> Current | None:
     if current is None:
         st.info("No model trained in this session yet.")
         st.page_link(
-            str(navigation.DEFAULT.script),  # the Model page, on its training tab
+            str(navigation.route("model").script),  # on its training tab
             label="Train one on the Model page",
             icon="🛠️",
             query_params={"tab": navigation.TRAIN_TAB},

@@ -89,7 +89,7 @@ ADDRESSES = [  # (address, text of that page's own content)
     ("/errors", "Table 3: test error by method (mean ± std over seeds)"),
     ("/beta", "Saved sweeps"),
     ("/compare", "Model B"),
-    ("/", "Model kind"),
+    ("/", "Try it in four steps"),
 ]
 STARTUP = "Startup model (SEMAX_STUDIO_MODEL)"  # the sidebar's name of SEMAX_STUDIO_MODEL
 
@@ -107,7 +107,7 @@ def test_every_page_opens_from_its_own_address(server, page):
 
 
 def test_every_page_in_the_browser(server, page, shots):
-    page.goto(server.url)
+    page.goto(f"{server.url}/model")
     page.get_by_text("Model kind", exact=True).first.wait_for()
     assert page.get_by_text(STARTUP, exact=True).is_visible()  # the shared sidebar
     snap(page, shots, "model")
@@ -176,7 +176,7 @@ def test_train_a_small_model_in_the_browser(server, page, shots, tmp_path):
     from tests.helpers import tiny_frame, write_amazon
 
     data = write_amazon(tiny_frame(1500, n_users=40, n_items=30, seed=4), tmp_path / "r.json")
-    page.goto(server.url)
+    page.goto(f"{server.url}/model")
     page.get_by_text("Model kind", exact=True).first.wait_for()
     page.get_by_role("tab", name="Train a small model now").click()
     page.get_by_text("Local path", exact=True).click()
@@ -244,3 +244,45 @@ def test_the_compare_page_against_a_baseline_trained_in_the_browser(server, page
     wait_idle(page)
     assert page.get_by_text("95% interval", exact=False).count() >= 1
     assert not exceptions(page)
+
+
+TOUR = [  # (the home page's link, text of the page it opens, the parameters naming its example)
+    ("Predict it", "Predicted rating r̂_uv", ("user", "item")),
+    ("Try the what-if", "r̂_y of this text (related task)", ("user", "item", "whatif")),
+    ("Read the attention", "Across reviews", ("user", "review")),
+    ("Errors by rating count", "Test ratings", ("tab",)),
+    ("Compare it with a baseline on the same test split", "Model B", ()),
+]
+
+
+def test_the_home_page_and_its_guided_tour(server, page, shots):
+    from urllib.parse import parse_qs, urlsplit
+
+    page.goto(server.url)
+    page.get_by_text("Try it in four steps", exact=True).wait_for()
+    page.get_by_text("Multi-Task Learning for Improving Recommendations", exact=False).wait_for()
+    snap(page, shots, "home")
+    for label, marker, names in TOUR:
+        page.goto(server.url)
+        link = page.get_by_role("link", name=label).first
+        link.wait_for()
+        wait_idle(page)
+        link.click()
+        page.get_by_text(marker, exact=True).first.wait_for()
+        wait_idle(page)
+        assert not exceptions(page), (label, exceptions(page))
+        params = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+        assert set(names) <= set(params), (label, page.url)  # the example, in the address
+        if "user" in names:  # and on the page: the picked user
+            box = page.get_by_test_id("stSelectbox").filter(has_text="User").first
+            assert params["user"] in box.inner_html(), label
+        if "whatif" in names:
+            area = page.get_by_label(WHAT_IF)
+            assert area.input_value() == params["whatif"]
+        if "review" in names:
+            picked = page.get_by_test_id("stSelectbox").filter(has_text="Review").first
+            assert f"#{params['review']} ·" in picked.inner_html()
+            page.locator(".st-key-att-heatmap .js-plotly-plot").wait_for()
+            snap(page, shots, "tour-attention")
+    for name in ("home", "tour-attention"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000

@@ -25,7 +25,7 @@ def page_file(name: str) -> str:
 
 
 DEMO = REPO / "assets" / "semax-demo"
-PAGES = ["model", "predictor", "attention", "errors", "beta", "compare"]
+PAGES = ["home", "model", "predictor", "attention", "errors", "beta", "compare"]
 
 
 def open_page(page: str, monkeypatch, model, results) -> AppTest:
@@ -33,7 +33,7 @@ def open_page(page: str, monkeypatch, model, results) -> AppTest:
     monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    if page != "model":
+    if page != "home":
         at.switch_page(page_file(page))
         at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -60,8 +60,10 @@ def captions(at: AppTest) -> list[str]:
 
 
 def test_model_page(monkeypatch, app_bundle, fake_results):
-    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at = open_page("home", monkeypatch, app_bundle, fake_results)
     assert at.sidebar.radio(key="studio.source_kind").value == "Bundled demo"
+    at.switch_page(page_file("model")).run()
+    assert at.title[0].value == "Model"
     assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
     assert [t.label for t in at.tabs] == ["Current model", "Dataset statistics", TRAIN_TAB]
     assert "train.go" not in keys(at, "button") and not at.code  # closed tabs do not run
@@ -82,14 +84,14 @@ def test_the_model_page_opens_the_tab_its_address_names(monkeypatch, app_bundle,
     monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(fake_results))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["tab"] = TRAIN_TAB
-    at.run()
+    at.switch_page(page_file("model")).run()
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     assert "train.go" in keys(at, "button")
 
 
 def test_the_model_page_also_opens_at_its_own_address(monkeypatch, app_bundle, fake_results):
     at = open_page("errors", monkeypatch, app_bundle, fake_results)
-    at.switch_page(page_file("model")).run()  # the hidden /model entry (the default one is /)
+    at.switch_page(page_file("model")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Model"
     assert {m.label: m.value for m in at.metric}["Model kind"] == "semax"
@@ -101,6 +103,8 @@ def test_every_page_renders(page, monkeypatch, app_bundle, fake_results):
     assert not at.error, [e.value for e in at.error]
     if page == "model":
         open_tab(at, TRAIN_TAB)
+    if page == "home":
+        return  # (its own tests below)
     expected = {
         "model": ("button", {"train.go"}),
         "predictor": ("selectbox", {"pred.user", "pred.item"}),
@@ -178,7 +182,8 @@ def test_errors_page_shows_saved_results(monkeypatch, app_bundle, fake_results):
     assert table["MAE"].str.contains("±").all()
     chart_keys = {c.key for c in at.get("plotly_chart")}
     assert {"err-table3", "err-buckets-user", "err-buckets-item", "err-ablations"} <= chart_keys
-    assert {"err-current-user", "err-current-item"} <= chart_keys
+    open_tab(at, "Current model")  # (only the open tab runs)
+    assert {"err-current-user", "err-current-item"} <= {c.key for c in at.get("plotly_chart")}
     at.radio(key="err.metric").set_value("mae").run()
     assert not at.exception
 
@@ -197,7 +202,7 @@ def test_beta_page_plots_saved_sweeps(monkeypatch, app_bundle, fake_results):
 
 def test_missing_model_source_is_a_clear_error(monkeypatch, fake_results, tmp_path):
     # (AppTest drops the entry script's sidebar elements after switch_page: check it first)
-    at = open_page("model", monkeypatch, tmp_path / "no-such-model", fake_results)
+    at = open_page("home", monkeypatch, tmp_path / "no-such-model", fake_results)
     assert any("no such model folder" in e.value for e in at.sidebar.error)
     at.switch_page(page_file("predictor")).run()
     assert not at.exception
@@ -245,7 +250,7 @@ def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
     monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(fake_results))
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    if page != "model":
+    if page != "home":
         at.switch_page(page_file(page)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -362,7 +367,7 @@ def open_address(page: str, params: dict, monkeypatch, model, results) -> AppTes
     monkeypatch.setenv("SEMAX_STUDIO_RESULTS", str(results))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params = dict(params)
-    if page != "model":  # (the default page: AppTest keeps the sidebar of a first run only)
+    if page != "home":  # (the default page: AppTest keeps the sidebar of a first run only)
         at.switch_page(page_file(page))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -405,12 +410,12 @@ def test_bad_address_parameters_give_messages_not_exceptions(monkeypatch, app_bu
     at = open_address("predictor", {"user": "nobody"}, monkeypatch, app_bundle, fake_results)
     assert at.selectbox(key="pred.user").value == "nobody"  # a new, cold-start user
     assert any("treated as a new (cold-start) user" in unliteral(i.value) for i in at.info)
-    at = open_address("model", {"model": "/no/such/model"}, monkeypatch, app_bundle, fake_results)
+    at = open_address("home", {"model": "/no/such/model"}, monkeypatch, app_bundle, fake_results)
     assert at.sidebar.error and not at.exception  # outside the data root, or no such folder
 
 
 def test_the_sidebar_names_the_source_actually_loaded(monkeypatch, app_bundle, fake_results):
-    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at = open_page("home", monkeypatch, app_bundle, fake_results)
     assert any(f"Loaded: `{app_bundle}`" in c.value for c in at.sidebar.caption)
     labels = at.sidebar.radio(key="studio.source_kind").options
     assert labels[0] == "Startup model (SEMAX_STUDIO_MODEL)"  # not "Bundled demo"
@@ -482,7 +487,7 @@ def test_figure_toolbars_save_the_image_format_chosen_in_the_sidebar(
 ):
     import json
 
-    at = open_page("model", monkeypatch, app_bundle, fake_results)
+    at = open_page("home", monkeypatch, app_bundle, fake_results)
     assert at.sidebar.radio(key="studio.image_format").options == ["PNG", "SVG"]
     at.sidebar.radio(key="studio.image_format").set_value("svg").run()
     at.switch_page(page_file("errors")).run()

@@ -85,7 +85,7 @@ def open_training(browser, server, path: str):
     """A new session on the Model page's training tab, with `path` typed as the Local path."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(90_000)
-    page.goto(server.url)
+    page.goto(f"{server.url}/model")
     page.get_by_text("Model kind", exact=True).first.wait_for()
     page.get_by_role("tab", name="Train a small model now").click()
     page.get_by_text("Local path", exact=True).click()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from studio.navigation import DEFAULT, ROUTES
+from studio.navigation import DEFAULT, ROUTES, route
 from tests.helpers import REPO
 
-ADDRESSES = {"": "model", **{r.url_path: r.url_path for r in ROUTES}}
+# the default page (Home) is served at `/` only
+ADDRESSES = {"": DEFAULT.url_path, **{r.url_path: r.url_path for r in ROUTES if r != DEFAULT}}
 
 
 def resolve(url_pathname: str) -> None:
@@ -35,6 +36,7 @@ def test_every_address_opens_its_page(address):
 
 def test_routes_name_existing_pages_once():
     assert [r.url_path for r in ROUTES] == [
+        "home",
         "model",
         "predictor",
         "attention",
@@ -42,7 +44,8 @@ def test_routes_name_existing_pages_once():
         "beta",
         "compare",
     ]
-    assert DEFAULT.url_path == "model"
-    for route in ROUTES:
-        assert route.script.is_file(), route
+    assert DEFAULT.url_path == "home"
+    assert route("errors") is ROUTES[4]
+    for r in ROUTES:
+        assert r.script.is_file(), r
     assert sorted(p.stem for p in (REPO / "pages").glob("*.py")) == sorted(set(ADDRESSES.values()))
