@@ -31,7 +31,8 @@ PAST = frozenset({"delivery"})
 # Opinions that fit any subject, graded by intensity (with negation at levels 2 and 3).
 OPINIONS: dict[int, tuple[str, ...]] = {
     1: ("*terrible*", "*awful*", "*horrible*", "really *bad*", "just *bad*"),
-    2: ("*poor*", "*disappointing*", "*not* *great*", "*not* very *good*", "a *letdown*"),
+    2: ("*poor*", "*disappointing*", "*not* *great*", "*not* very *good*", "a *letdown*",
+        "pretty *poor*"),
     3: ("*okay*", "*fine*", "*average*", "*decent*", "*not* *bad*", "just *ok*"),
     4: ("*good*", "*nice*", "pretty *good*", "*solid*", "really *nice*", "very *good*"),
     5: ("*great*", "*excellent*", "*amazing*", "*fantastic*", "*perfect*", "*awesome*",
@@ -43,7 +44,8 @@ CLAUSES: dict[str, dict[int, tuple[str, ...]]] = {
     "sound": {
         1: ("it *buzzes* and *crackles* all the time", "the sound *cuts* out every few minutes",
             "the sound is *unusable*"),
-        2: ("the bass is *muddy*", "there is a lot of *hiss*", "it sounds *thin* and *tinny*"),
+        2: ("the bass is *muddy*", "there is a lot of *hiss*", "it sounds *thin* and *tinny*",
+            "it *distorts* at any volume"),
         3: ("it sounds *okay* for practice", "the sound is *fine* for home use"),
         4: ("it sounds *clear*", "the tone is *warm*", "it sounds *good* at any volume"),
         5: ("it sounds *incredible*", "the tone is *rich* and *clear*",
@@ -56,20 +58,24 @@ CLAUSES: dict[str, dict[int, tuple[str, ...]]] = {
         2: ("it feels *flimsy*", "it feels *cheap*", "the jack is *loose*",
             "a screw came *loose* after a few days"),
         3: ("it feels *sturdy* enough", "the build is *fine* for the money"),
-        4: ("it feels *sturdy*", "it is *well* made", "it seems *durable*"),
-        5: ("it feels *rock* *solid*", "it is built like a *tank*", "it is *extremely* *durable*"),
+        4: ("it feels *sturdy*", "it is *well* made", "it seems *durable*",
+            "it held up *well* after a few months"),
+        5: ("it feels *rock* *solid*", "it is *rugged*", "it is *extremely* *durable*",
+            "it still works *perfectly* after a year"),
     },
     "price": {
-        1: ("it is a total *waste* of money", "it is a *rip* off", "I *regret* paying for it"),
-        2: ("it is *overpriced*", "it is *not* *worth* the money", "it is *not* *worth* the price"),
+        1: ("it is a *waste* of money", "it is a *rip* off", "I *regret* paying for it"),
+        2: ("it is *overpriced*", "it is *not* *worth* the money", "it is *not* *worth* the price",
+            "it is *not* a *good* deal"),
         3: ("the price is *fair*", "it is *fine* for the money"),
         4: ("it is *worth* the money", "it is a *good* deal", "it is a *bargain*"),
-        5: ("it is *worth* every penny", "it is a *steal* at this price", "it is a *great* deal"),
+        5: ("it is *worth* every *penny*", "it is a *steal* at this price", "it is a *great* deal"),
     },
     "comfort": {
         1: ("it *hurts* my hand after ten minutes", "it is *painful* to hold"),
         2: ("it gets *uncomfortable* after an hour", "it is *awkward* to hold",
-            "it is *heavy* and *awkward*"),
+            "it is *heavy* and *awkward*",
+            "it is *awkward* in the hand"),
         3: ("it is *comfortable* enough", "it is *fine* to hold for a while"),
         4: ("it is *comfortable*", "it is *easy* to use", "it fits *well*"),
         5: ("it is *comfortable* all day", "it is *incredibly* *comfortable*",
@@ -78,7 +84,8 @@ CLAUSES: dict[str, dict[int, tuple[str, ...]]] = {
     "delivery": {
         1: ("it arrived *damaged*", "it arrived *broken*", "the box was *crushed*",
             "it arrived with *missing* parts"),
-        2: ("it arrived *late*", "shipping was *slow*", "it took *forever* to arrive"),
+        2: ("it arrived *late*", "shipping was *slow*", "it took *forever* to arrive",
+            "it was *poorly* packed"),
         3: ("shipping was *okay*", "it arrived a bit *late* but in one piece"),
         4: ("it arrived *quickly*", "shipping was *fast*", "it came *well* packed"),
         5: ("it arrived a day *early*", "shipping was *super* *fast*",
@@ -104,7 +111,8 @@ AND = ", and "
 KINDS = ("amp", "mic", "pedal", "cable", "stand", "tuner", "strap", "capo", "headset",
          "keyboard", "guitar", "speaker")  # fmt: skip
 _WHO = ("son", "daughter", "wife", "husband", "brother", "dad", "mom", "friend", "band")
-_USE = ("at church", "for band practice", "at home", "in my studio", "at gigs", "for lessons")
+_USE = ("at church", "for band practice", "at home", "in my studio", "at gigs", "for lessons",
+        "on stage")  # fmt: skip
 _SPAN = ("two weeks", "a month", "three months", "half a year", "a year")
 _FREQ = ("every day", "twice a week", "on weekends", "most nights")
 OPENINGS = (
@@ -112,6 +120,7 @@ OPENINGS = (
     ("I needed a new {kind} {use}.", {"use": _USE}),
     ("I have had this {kind} for {span} now.", {"span": _SPAN}),
     ("Picked up this {kind} to replace my old one.", {}),
+    ("I have used this {kind} for a long time.", {}),
     ("My {who} asked for a {kind} like this.", {"who": _WHO}),
     ("This is my {nth} {kind} from this brand.", {"nth": ("second", "third")}),
     ("I got this {kind} on sale last {when}.", {"when": ("week", "month", "spring", "fall")}),
@@ -126,27 +135,32 @@ DETAILS = (
     ("I mainly use it with my {gear}.", {"gear": ("laptop", "acoustic guitar", "electric guitar",
                                                   "drum machine", "mixer")}),
     ("My teacher suggested it.", {}),
+    ("I switch it off after practice.", {}),
+    ("Nothing else to say.", {}),
+    ("I bought it because of the reviews.", {}),
     ("I ordered it on a {day}.", {"day": ("Monday", "Friday", "Sunday")}),
     ("It replaced the one I had for {span}.", {"span": _SPAN}),
+    ("It is {size} than I expected.", {"size": ("smaller", "bigger", "lighter")}),
 )  # fmt: skip
 
 # The verdict: a whole sentence at the review's (noisy) star level.
 VERDICTS: dict[int, tuple[str, ...]] = {
-    1: ("Total *waste* of money.", "I *returned* it.", "Do *not* buy this.",
-        "*Avoid* this one.", "I want a *refund*.", "*Worst* purchase I have made.",
-        "Very *disappointed*.", "What a piece of *junk*.", "*Terrible* product, I *returned* it.",
-        "Complete *garbage*.", "Completely *useless*."),
+    1: ("A *waste* of money.", "I *returned* it.", "I would *never* buy it again.",
+        "*Avoid* this one.", "I asked for a *refund*.", "*Worst* purchase I have made.",
+        "Very *disappointed*.", "It is *junk*.", "*Terrible* product, I *returned* it.",
+        "*Garbage*.", "*Useless*.", "I *hate* this thing."),
     2: ("I am *disappointed*.", "I expected *better*.", "I would *not* buy it again.",
-        "*Not* *recommended*.", "Kind of a *letdown*.", "I *regret* buying it."),
-    3: ("It is *okay* for the price.", "It is *fine*, nothing special.", "Just *average*.",
-        "*Mixed* feelings overall.", "*Meh*.", "It is *okay*, I guess."),
+        "*Not* *recommended*.", "It was a *letdown*.", "I *regret* it.",
+        "It *barely* works."),
+    3: ("It is *okay* for the price.", "Just *average*.",
+        "*Meh*.", "It is *okay* overall.", "It is *fine*, nothing *special*."),
     4: ("I am *happy* with it.", "*Good* buy.", "I would *recommend* it.",
         "*Pleased* with this purchase.", "*Happy* with it so far.", "*Good* product for the money.",
         "Works *well*."),
-    5: ("I *love* it!", "Highly *recommend*!", "*Best* purchase I have made this year.",
+    5: ("I *love* it!", "*Highly* *recommend*!", "*Best* purchase I have made this year.",
         "*Perfect*!", "*Excellent* product.", "I *love* this thing.",
         "Would buy again in a *heartbeat*.", "*Absolutely* *love* it.", "Works *great*.",
-        "Simply *wonderful*."),
+        "Just *wonderful*."),
 }  # fmt: skip
 
 # Review titles (the "summary" field), by star rating.

@@ -2,7 +2,7 @@
 
 Per review: the aspects (1..4) the user cares about and the item makes salient; each aspect's
 level, from the item's quality on it, the item's bias and the user's leniency (plus noise), so
-a lenient user's text is warmer as are the user's stars; a clause at that level, maybe after one
+a lenient user's text is warmer as are the user's stars (also at the same stars); a clause at that level, maybe after one
 of the user's favourite hedges, maybe joined to the next clause by "and" (same polarity) or a
 contrast (opposite polarity); maybe an opening (kind of item) and a neutral detail; and mostly a
 verdict at the star rating (15 % at a neighbouring level). Every draw is vectorised over a chunk.
@@ -24,10 +24,11 @@ CHUNK = 50_000  # reviews generated (and written) at a time
 MAX_ASPECTS = 4
 ASPECT_P = 0.5  # aspect sentences: 1 + Binomial(3, ASPECT_P)
 SPECIFIC_P = 0.5  # a clause written for the aspect, else subject + opinion
-QUALITY_SCALE, ASPECT_NOISE_SD = 0.8, 0.35  # an aspect's level: scale * quality + biases + noise
+# An aspect's level: scale * the item's quality on it + item bias + user leniency + noise.
+QUALITY_SCALE, ASPECT_NOISE_SD = 0.8, 0.35
 JOIN_P = 0.45  # two clauses in one sentence: "and" when their levels are close, else a contrast
 BANG_P = 0.25  # "!" after a level-1 or level-5 sentence
-OPENING_P, DETAIL_P, VERDICT_P, FRONT_P = 0.55, 0.3, 0.9, 0.2  # FRONT_P: verdict first
+OPENING_P, DETAIL_P, VERDICT_P, FRONT_P = 0.55, 0.3, 0.9, 0.5  # FRONT_P: verdict first
 VERDICT_NOISE = 0.1  # verdicts at a neighbouring level
 HEDGE_RATE = (0.05, 0.5)  # per user: share of aspect sentences opened by a hedge
 FAVOURITES = 2  # hedges per user
