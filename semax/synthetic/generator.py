@@ -241,7 +241,7 @@ def write_corpus(path: str | os.PathLike, n_reviews: int = 20_000, seed: int = 0
     """Write `n_reviews` (1,000 to 5,000,000) reviews as Amazon 2014 JSON lines to `path`
     (gzip when it ends with .gz; byte-identical for the same arguments) and the ground truth
     next to it; return the truth, with `.path` the truth file's path. Memory stays bounded:
-    text is generated and written `CHUNK` reviews at a time."""
+    text is generated and written `reviews.CHUNK` reviews at a time."""
     n = check_n_reviews(n_reviews, MIN_REVIEWS)
     seed = check_seed(seed)
     out = Path(path)
@@ -277,6 +277,7 @@ def write_corpus(path: str | os.PathLike, n_reviews: int = 20_000, seed: int = 0
 # The corpus API in one place: `semax.synthetic.generator` keeps the names it has always offered.
 __all__ = [
     "ASPECT_WORDS",
+    "CONTEXT_WORDS",
     "FILLER_WORDS",
     "KEY_WORDS",
     "MAX_REVIEWS",
