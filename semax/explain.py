@@ -80,6 +80,19 @@ def mass_on(attn: list[ReviewAttention], targets: set[str]) -> dict:
     return {"mass": mass / n, "share": share / n, "ratio": (mass / max(share, 1e-12))}
 
 
+def peak_on(attn: list[ReviewAttention], targets: set[str]) -> dict:
+    """How often a review's most attended word is one of `targets`, over the reviews that hold
+    one: `hit` (that share) and `chance` (the mean share of such words in those reviews)."""
+    hits, chance = [], []
+    for a in attn:
+        hit = np.array([w in targets for w in a.words], dtype=bool)
+        if hit.any():
+            hits.append(bool(hit[int(np.argmax(a.alpha))]))
+            chance.append(float(hit.mean()))
+    n = max(len(hits), 1)
+    return {"hit": sum(hits) / n, "chance": sum(chance) / n, "reviews": len(hits)}
+
+
 def top_words(
     attn: list[ReviewAttention], top: int = 15, min_count: int = 2
 ) -> list[tuple[str, float, int]]:

@@ -95,7 +95,7 @@ def _data_description(cfg: dict) -> tuple[str, str]:
         return name, (
             f"the project's **synthetic** review corpus (`python -m semax demo-data --reviews "
             f"{syn.get('n_reviews')} --seed {syn.get('seed')}`): made-up users, items and reviews "
-            "with planted sentiment and aspect words, no real people"
+            "with planted opinion (key) words, no real people"
         )
     if source.startswith("hf://"):
         return name, f"`{source}` from the Hugging Face Hub"

@@ -116,8 +116,9 @@ def bundle_config(
 
 
 def _synthetic_source(data_source) -> dict | None:
-    """The corpus `semax demo-data` wrote (it leaves `<stem>.truth.json` next to it): its size and
-    seed, so the model card can say the data is synthetic even after the file is gone."""
+    """The corpus `semax demo-data` wrote (it leaves `<stem>.truth.json` next to it): its size,
+    seed and truth version (which planted words), so the model card can say the data is synthetic
+    even after the file is gone."""
     if not data_source or "://" in str(data_source):
         return None
     try:
@@ -128,6 +129,7 @@ def _synthetic_source(data_source) -> dict | None:
             "generator": "semax demo-data",
             "n_reviews": truth["n_reviews"],
             "seed": truth["seed"],
+            "version": truth.get("version", 1),
         }
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -11,10 +11,12 @@ import torch
 
 from semax.data import DataConfig, prepare
 from semax.explain import (
+    ReviewAttention,
     has_related_task,
     history_influence,
     integrated_gradients,
     pair_drivers,
+    peak_on,
     rating_drivers,
     reads_histories,
     token_integrated_gradients,
@@ -165,3 +167,18 @@ def test_pair_drivers_match_the_recommender(semax_bundle):
     assert cold == [] and cold_full == pytest.approx(
         rec.predict("someone-new", "something-new").raw, abs=1e-5
     )
+
+
+def test_peak_on_counts_reviews_whose_most_attended_word_is_a_target():
+    def review(words, alpha):
+        return ReviewAttention(0, words.split(), np.array(alpha, dtype=np.float32), 4.0)
+
+    attn = [
+        review("i love it", [0.2, 0.7, 0.1]),  # peak on a target
+        review("it broke fast", [0.5, 0.3, 0.2]),  # peak elsewhere
+        review("the tone is warm", [0.1, 0.2, 0.3, 0.4]),  # no target: not counted
+        review("", []),
+    ]
+    stats = peak_on(attn, {"love", "broke"})
+    assert stats == {"hit": 0.5, "chance": pytest.approx(1 / 3), "reviews": 2}
+    assert peak_on([], {"love"}) == {"hit": 0.0, "chance": 0.0, "reviews": 0}

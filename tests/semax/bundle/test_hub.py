@@ -18,6 +18,7 @@ from semax.errors import BundleError
 from semax.inference import Recommender
 from semax.models import registry
 from semax.models.semax import SEMAX
+from semax.synthetic.truth import TRUTH_VERSION
 from semax.training.loop import predict_rows
 from tests.helpers import REPO, hub_cache
 
@@ -211,7 +212,12 @@ def test_card_says_synthetic_data_when_the_corpus_came_from_demo_data(tiny, tmp_
     write_corpus(corpus, 1000, seed=3)
     model = registry.build("semax", registry.config_for("semax", tiny, **TINY))
     config = bundle_config("semax", model, tiny, {}, str(corpus))
-    assert config["synthetic"] == {"generator": "semax demo-data", "n_reviews": 1000, "seed": 3}
+    assert config["synthetic"] == {
+        "generator": "semax demo-data",
+        "n_reviews": 1000,
+        "seed": 3,
+        "version": TRUTH_VERSION,
+    }
     card = model_card(Bundle("semax", model, tiny, config, fake_metrics()))
     assert "**synthetic**" in card and "synthetic-data" in card
 
@@ -420,6 +426,18 @@ def test_a_file_is_not_a_model(saved):
 # --------------------------------------------------------------------------- the demo bundle
 
 DEMO = REPO / "assets" / "semax-demo"
+# The planted words of the first demo corpus (truth version 1, before the grammar), for a bundle
+# trained on it; a bundle of a later corpus is checked against the generator's key words.
+_V1_WORDS = """terrible broken refund awful useless horrible defective worst garbage returned
+    disappointing poor flimsy lacking subpar weak annoying underwhelming frustrating inferior
+    okay average mediocre fine acceptable ordinary meh passable middling unremarkable
+    good nice solid pleased satisfied recommended glad reliable handy worthwhile
+    excellent love perfect amazing fantastic superb outstanding flawless awesome wonderful
+    tone sound volume bass treble pitch amp acoustics build material frame metal plastic hinge
+    screws casing price value cost money budget deal dollars pricing comfort grip weight strap
+    padding ergonomics cushion handle shipping delivery package box arrival seller packaging
+    courier color finish design appearance style shape paint shine"""
+V1_SIGNAL_WORDS = frozenset(_V1_WORDS.split())
 
 
 def test_demo_bundle_is_small_synthetic_and_attends_to_the_planted_words():
@@ -439,5 +457,7 @@ def test_demo_bundle_is_small_synthetic_and_attends_to_the_planted_words():
         and "**synthetic**" in bundle.card
     )
     rows = bundle.data.test_rows[:600]
-    stats = mass_on(attention(bundle.model, bundle.data, rows), set(synthetic.SIGNAL_WORDS))
+    version = config["synthetic"].get("version", 1)
+    planted = V1_SIGNAL_WORDS if version == 1 else set(synthetic.SIGNAL_WORDS)
+    stats = mass_on(attention(bundle.model, bundle.data, rows), planted)
     assert stats["ratio"] >= 3.0, stats

@@ -1,5 +1,6 @@
 """The synthetic corpus as `generate` and `write_corpus` give it: deterministic, Amazon-shaped,
-and its text carrying the signal it claims (the words in test_words, the world in test_world)."""
+and its text carrying the signal it claims (the grammar in test_grammar, the words in test_words,
+the world in test_world)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from semax.data import DataConfig, prepare
 from semax.data.text import tokenize
 from semax.errors import DataError
 from semax.synthetic import generator as syn
+from semax.synthetic import grammar
 from tests.helpers import REPO  # noqa: E402
 
 AMAZON_KEYS = [
@@ -101,7 +103,8 @@ def test_frame_is_5_core_with_canonical_columns_and_amazon_ids(corpus):
     assert df["user"].str.fullmatch(r"A[0-9A-Z]{13}").all()
     assert df["item"].str.fullmatch(r"B00[0-9A-Z]{7}").all()
     words = df["text"].str.split().str.len()
-    assert words.min() >= 20 and words.max() <= 80
+    assert words.min() >= 3 and words.max() <= 70
+    assert truth.mean_words == pytest.approx(words.mean(), abs=0.01)
 
 
 def test_ratings_skew_high(corpus):
@@ -137,10 +140,11 @@ def test_timestamps_are_days_over_five_years_interleaved(corpus):
 def test_every_word_is_frequent_in_5k(corpus, tokens):
     _, truth = corpus
     counts = Counter(w for t in tokens for w in t)
-    for w in truth.filler_words + truth.signal_words + truth.phrasing_words:
+    aspect = [w for ws in truth.aspect_words.values() for w in ws]
+    lists = truth.filler_words + truth.context_words + truth.phrasing_words + aspect
+    for w in truth.signal_words + lists:
         assert counts[w] >= 10, w
-    known = set(truth.filler_words) | set(truth.signal_words) | set(truth.phrasing_words)
-    assert set(counts) <= known
+    assert set(counts) == set(truth.signal_words) | set(lists)
 
 
 def test_signal_words_are_about_15_percent_of_tokens(corpus, tokens):
@@ -151,21 +155,36 @@ def test_signal_words_are_about_15_percent_of_tokens(corpus, tokens):
     assert truth.signal_token_share == pytest.approx(share, abs=1e-3)
 
 
-def test_sentiment_words_order_the_ratings(corpus, tokens):
+def _only(truth: syn.Truth, levels: tuple[int, ...]) -> set[str]:
+    """Key words of `levels` that no other level uses."""
+    inside = {w for r in levels for w in truth.key_words[r]}
+    return inside - {w for r in range(1, 6) if r not in levels for w in truth.key_words[r]}
+
+
+def test_key_words_order_the_ratings(corpus, tokens):
     df, truth = corpus
     y = df["rating"].to_numpy()
     means = []
     for r in range(1, 6):
-        words = set(truth.sentiment_words[r])
+        words = _only(truth, (r,))
         has = np.array([not words.isdisjoint(t) for t in tokens])
-        assert has.sum() >= 100
+        assert has.sum() >= 100, r
         means.append(y[has].mean())
     assert all(b > a + 0.3 for a, b in zip(means, means[1:], strict=False)), means
+
+
+def test_a_review_s_key_words_are_its_words_in_the_lists(corpus, tokens):
+    df, truth = corpus
+    signal = set(truth.signal_words)
+    for text, toks in zip(df["text"][:200], tokens[:200], strict=True):
+        keys = truth.review_key_words(text)
+        assert keys and keys == [w for w in toks if w in signal]
 
 
 def _least_squares_rmse(
     tokens: list[list[str]], y: np.ndarray, words: list[str], n_train: int
 ) -> float:
+    """Test RMSE of a linear fit on the words' counts (reviews say one opinion a sentence)."""
     index = {w: j for j, w in enumerate(words)}
     x = np.zeros((len(tokens), len(words) + 1))
     x[:, -1] = 1.0
@@ -173,7 +192,7 @@ def _least_squares_rmse(
         for w in toks:
             j = index.get(w)
             if j is not None:
-                x[i, j] += 1.0 / len(toks)
+                x[i, j] += 1.0
     beta = np.linalg.lstsq(x[:n_train], y[:n_train], rcond=None)[0]
     return float(np.sqrt(np.mean((x[n_train:] @ beta - y[n_train:]) ** 2)))
 
@@ -184,29 +203,56 @@ def test_signal_words_predict_ratings_filler_and_phrasing_do_not(corpus, tokens)
     n_train = 4000
     base = float(np.sqrt(np.mean((y[n_train:] - y[:n_train].mean()) ** 2)))
     signal = _least_squares_rmse(tokens, y, truth.signal_words, n_train)
-    filler = _least_squares_rmse(tokens, y, truth.filler_words[: len(truth.signal_words)], n_train)
+    filler = _least_squares_rmse(tokens, y, truth.filler_words, n_train)
     phrasing = _least_squares_rmse(tokens, y, truth.phrasing_words, n_train)
     assert signal < 0.6 * base
     assert filler > 0.95 * base and phrasing > 0.95 * base
-    assert signal < 0.5 * min(filler, phrasing)
+    assert signal < 0.6 * min(filler, phrasing)
 
 
-def test_phrasing_is_personal(corpus, tokens):
+def test_lenient_users_write_warmer_texts_and_give_more_stars(corpus, tokens):
     df, truth = corpus
-    phrasing = set(truth.phrasing_words)
-    per_user: dict[str, Counter] = {}
-    for user, toks in zip(df["user"], tokens, strict=True):
-        per_user.setdefault(user, Counter()).update(w for w in toks if w in phrasing)
-    used = [len(c) for c in per_user.values() if c]
-    assert max(used) <= syn.FAVOURITES  # each user sticks to a few favourites
-    assert len(Counter(w for c in per_user.values() for w in c)) == len(phrasing)  # ... that differ
+    warm, harsh = _only(truth, (4, 5)), _only(truth, (1, 2))
+    warmth = np.array([sum(w in warm for w in t) - sum(w in harsh for w in t) for t in tokens])
+    leniency = df["user"].map(truth.user_leniency).to_numpy()
+    y = df["rating"].to_numpy()
+    for x in (y, warmth):  # overall, and against the item's other reviews
+        within = x - pd.Series(x).groupby(df["item"].to_numpy()).transform("mean").to_numpy()
+        assert np.corrcoef(leniency, x)[0, 1] > 0.25
+        assert np.corrcoef(leniency, within)[0, 1] > 0.25
 
 
-def test_prepare_keeps_the_signal_words(corpus):
-    data = prepare(corpus[0], DataConfig())
-    vocab = set(data.vocab.words)
-    assert set(corpus[1].signal_words) <= vocab
-    assert len(data) == 5000
+def test_item_quality_shows_in_the_text_about_its_aspects(corpus, tokens):
+    df, truth = corpus
+    warm, harsh = _only(truth, (4, 5)), _only(truth, (1, 2))
+    k = truth.model["aspects"].index("sound")
+    sound = set(truth.aspect_words["sound"]) | {"sounds"}
+    quality = df["item"].map(lambda i: truth.item_quality[i][k]).to_numpy()
+    said = []  # per review mentioning the sound by name: its quality, the sentence's warmth
+    for q, text in zip(quality, df["text"], strict=True):
+        for sentence in text.split(". "):
+            words = tokenize(sentence)
+            if "," not in sentence and not sound.isdisjoint(words):
+                said.append((q, sum(w in warm for w in words) - sum(w in harsh for w in words)))
+    q, w = np.array(said).T
+    assert len(said) > 500 and np.corrcoef(q, w)[0, 1] > 0.2
+
+
+def test_hedges_are_personal(corpus):
+    df, _ = corpus
+    per_user: dict[str, set[str]] = {}
+    for user, text in zip(df["user"], df["text"], strict=True):
+        used = {h for h in grammar.HEDGES if h + " " in text}
+        per_user.setdefault(user, set()).update(used)
+    assert max(map(len, per_user.values())) <= syn.reviews.FAVOURITES
+    assert set().union(*per_user.values()) == set(grammar.HEDGES)
+
+
+def test_prepare_keeps_the_key_words_of_the_demo_corpus():
+    df, truth = syn.generate(20_000, seed=0)
+    data = prepare(df, DataConfig())
+    assert set(truth.signal_words) <= set(data.vocab.words)
+    assert len(data) == 20_000
 
 
 # ----------------------------------------------------------------------------- files
@@ -223,7 +269,7 @@ def test_written_lines_carry_the_amazon_2014_fields(tmp_path):
         assert isinstance(row["overall"], float)
         day = datetime.fromtimestamp(row["unixReviewTime"], UTC)
         assert row["reviewTime"] == f"{day.month:02d} {day.day}, {day.year}"
-        assert row["summary"].split()[0].lower() in syn.SIGNAL_WORDS
+        assert row["summary"] in grammar.SUMMARIES[int(row["overall"])]
 
 
 @pytest.mark.parametrize("n", [999, 5_000_001, 10])

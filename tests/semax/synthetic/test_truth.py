@@ -23,15 +23,36 @@ def test_truth_file_round_trips_and_is_small(tmp_path):
     for key in (
         "seed",
         "n_reviews",
-        "sentiment_words",
+        "key_words",
         "aspect_words",
         "signal_words",
         "filler_words",
+        "context_words",
         "phrasing_words",
+        "user_leniency",
+        "item_bias",
+        "item_quality",
+        "item_kind",
     ):
         assert key in d
-    assert sorted(d["sentiment_words"]) == ["1", "2", "3", "4", "5"]
+    assert sorted(d["key_words"]) == ["1", "2", "3", "4", "5"]
     assert d["signal_words"] == sorted(d["signal_words"])
+    assert len(d["user_leniency"]) == truth.n_users and len(d["item_quality"]) == truth.n_items
+
+
+def test_truth_holds_the_world_s_leniencies_and_qualities():
+    from semax.synthetic.world import build_world
+
+    df, truth = generator.generate(800, seed=3)
+    world = build_world(800, seed=3)
+    users = df.groupby("user").size().index  # every user and item id appears in the frame
+    assert set(truth.user_leniency) == set(users) and set(truth.item_quality) == set(df["item"])
+    first = df.iloc[0]
+    u, i = int(world.user[0]), int(world.item[0])
+    assert truth.user_leniency[first["user"]] == round(float(world.user_bias[u]), 3)
+    assert truth.item_bias[first["item"]] == round(float(world.item_bias[i]), 3)
+    assert truth.item_quality[first["item"]] == [round(float(q), 3) for q in world.quality[i]]
+    assert truth.item_kind[first["item"]] in truth.kinds
 
 
 def test_truth_path_naming():
