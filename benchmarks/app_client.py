@@ -2,7 +2,7 @@
 BackMsg / ForwardMsg a browser sends and receives on /_stcore/stream), for benchmarks/app_load.py.
 
 A `Session` is one browser tab: it opens a page at an address (page name and query string, as
-`/?tab=Train a small model now` does), sets widgets (what clicking and typing send), and reruns a
+`/model?tab=Train a small model now` does), sets widgets (what clicking and typing send), and reruns a
 fragment (what a fragment's `run_every` makes a browser send). Each call returns the `Run` it
 caused: the elements drawn, how the run ended, and the fragment to poll when there is one.
 """
@@ -77,6 +77,7 @@ class Session:
         from websockets.sync.client import connect
 
         self.page, self.query = page, urlencode(query or {})
+        self.page_hash = ""  # the page the server last ran, sent back with every rerun
         self.widgets: dict[str, tuple[str, object]] = {}  # widget id -> (field, value)
         url = server.url.replace("http://", "ws://") + "/_stcore/stream"
         self._open = contextlib.ExitStack()
@@ -94,6 +95,7 @@ class Session:
         msg = BackMsg()
         state = msg.rerun_script
         state.page_name, state.query_string, state.fragment_id = self.page, self.query, fragment
+        state.page_script_hash = self.page_hash  # a browser's: st.rerun() keeps its page
         state.is_auto_rerun = auto
         triggers = {wid: (name, value) for wid, name, value in widgets if name == "trigger_value"}
         self.widgets.update((wid, (name, value)) for wid, name, value in widgets)
@@ -115,6 +117,8 @@ class Session:
             fm = ForwardMsg()
             fm.ParseFromString(self.ws.recv(timeout=left))
             kind = fm.WhichOneof("type")
+            if kind == "navigation":  # the page st.navigation ran
+                self.page_hash = fm.navigation.page_script_hash
             if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 run.elements.append((el.WhichOneof("type"), el, fm.delta.fragment_id))

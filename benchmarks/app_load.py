@@ -8,7 +8,7 @@ protocol without a browser (benchmarks/app_client.py), so that nine of them fit 
 machine:
 
 - one session trains (benchmarks/app_training.py): it opens the Model page at its training tab's
-  address (`/?tab=Train a small model now`), picks "Local path", types a review file in the data
+  address (`/model?tab=Train a small model now`), picks "Local path", types a review file in the data
   root (`--train-file`, default the model's own reviews) and the epochs (`--epochs`, default 3,
   the app's own on a CPU), presses Train, polls the live panel as a browser does, and presses
   Train again as soon as the page shows the training finished;

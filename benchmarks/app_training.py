@@ -1,7 +1,7 @@
 """The training session of benchmarks/app_load.py: one browser tab that trains, again and again,
 the way a person does it in a browser.
 
-It opens the Model page at its training tab's address (`/?tab=Train a small model now`: the page
+It opens the Model page at its training tab's address (`/model?tab=Train a small model now`: the page
 runs only its open tab), picks "Local path", types a review file's path (inside the data root)
 and the epochs, and presses Train; then it polls the live panel as the browser does (the
 fragment's `run_every` rerun) until the page shows how the training ended, and presses Train
@@ -123,7 +123,7 @@ class Trainer(threading.Thread):
         training.ended = time.monotonic()
         said = [a for a in run.alerts() if a.startswith(tuple(ENDED))]
         if not said:
-            raise PageError(f"training {n} ended, but the page did not say how")
+            raise PageError(f"training {n} ended, but the page did not say how ({run.alerts()})")
         training.message = said[-1]
         training.state = ENDED[said[-1].split()[0].rstrip(":")]
         if training.state == "failed":
@@ -135,7 +135,7 @@ class Trainer(threading.Thread):
     def run(self) -> None:
         session = None
         try:
-            session = Session(self.server, query={"tab": TRAIN_TAB})  # /?tab=...
+            session = Session(self.server, "model", query={"tab": TRAIN_TAB})  # /model?tab=...
             page = self._fill(session)
             while not self.stop.is_set():
                 page = self._train(session, page)

@@ -5,7 +5,7 @@ top-N items."""
 import pandas as pd
 import streamlit as st
 
-from studio import cached, charts, pickers, render, share
+from studio import cached, charts, pickers, render, share, whatif
 from studio.errors import SemaxError
 from studio.navigation import ensure_routed
 from studio.reviews import cold_label
@@ -67,40 +67,59 @@ if has_history and st.toggle("Show which earlier reviews drive r̂_uv", key="pre
 def what_if(user: str, item: str, before) -> None:
     """Typing here reruns only this part of the page (fast); the rest stays as it is."""
     st.subheader("What if")
-    add = st.toggle("Also add the review to the user's history", value=True, key="pred.add")
     text = st.text_area(
-        "Type a review as this user about this item",
+        "Type reviews as this user about this item (a blank line between reviews)",
         key="pred.whatif",
-        placeholder="great sound, sturdy and cheap",
+        placeholder="great sound, sturdy and cheap\n\nit broke after a week",
     )
     share.keep(whatif=text.strip() or None)
-    if not text.strip():
+    texts = whatif.split_reviews(text)
+    if not texts:
         return
-    left, right = st.columns(2)
-    tr = rec.rate_text(user, item, text) if cur.related else None
+    typed = st.text_input(
+        "Their stars, comma-separated (empty: r̂_y of each text, where the model has one)",
+        key="pred.stars",
+    )
+    try:
+        stars = whatif.parse_stars(typed, len(texts))
+        path = cached.what_if_path(rec, cur.key, user, item, tuple(texts), tuple(stars))
+    except SemaxError as exc:
+        st.error(str(exc))
+        return
+    tr = rec.rate_text(user, item, texts[-1]) if cur.related else None
+    left, mid, right = st.columns(3)
     with left:
         if tr is None:
             st.info(f"{cur.bundle.kind} has no related task, so it cannot rate a text on its own.")
         else:
-            st.metric("r̂_y of this text (related task)", f"{tr.rating:.2f}")
+            st.metric("r̂_y of the last text (related task)", f"{tr.rating:.2f}")
             st.caption(f"r̂_y = {tr.raw:.4f} before clipping to 1..5")
-    with right:
-        if add:
-            try:
-                after = rec.predict(user, item, extra_user_reviews=[text])
-                st.metric(
-                    "r̂_uv with the review in the user's history",
-                    f"{after.rating:.2f}",
-                    delta=f"{after.rating - before.rating:+.3f}",
-                )
-                st.caption(f"before {before.raw:.4f} → after {after.raw:.4f} (before clipping)")
-            except SemaxError as exc:
-                st.info(str(exc))
+    last = path[-1]
+    with mid:
+        if last["r_uv"] is None:
+            st.info(last["note"])
+        else:
+            st.metric(
+                f"r̂_uv of {cur.bundle.kind} with the reviews in the user's history",
+                f"{min(5.0, max(1.0, last['r_uv'])):.2f}",
+                delta=f"{last['r_uv'] - before.raw:+.3f}",
+            )
+            st.caption(f"before {before.raw:.4f} → after {last['r_uv']:.4f} (before clipping)")
+    if "reference_r_uv" in last:
+        was = cached.reference_now(rec, cur.key, user, item)
+        right.metric(
+            "r̂_uv of rolling-bias (the stars as numbers)",
+            f"{last['reference_r_uv']:.2f}",
+            delta=f"{last['reference_r_uv'] - was:+.3f}",
+        )
+    if len(path) > 1 or "reference_r_uv" in last:
+        render.table(whatif.path_frame(path, before.raw), "pred-whatif", key="pred-whatif")
+        st.caption(whatif.CAPTION)
     if tr is not None:
         render.words(tr.tokens, tr.alpha, tr.known)
         note = (
-            "Background: attention α_t (darker = more weight); dotted underline = a word the "
-            "model does not know."
+            "The last review's attention α_t (darker = more weight); dotted underline = a word "
+            "the model does not know."
         )
         st.caption(note)
         title = f"Attention of {cur.bundle.kind} on a what-if review ({user} → {item})"

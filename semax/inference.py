@@ -229,7 +229,7 @@ class Recommender:
             if extra_user_reviews or stars:
                 raise SemaxError(
                     f"{type(self.model).__name__} does not read review histories; what-if reviews "
-                    "need a SEMAX or rolling-bias model"
+                    "need a SEMAX model (or stars, for rolling-bias)"
                 )
             raw = float(self._predict_generic(np.array([uid]), np.array([vid]), [uh], [ih])[0])
         return Prediction(user, item, clip(raw), raw, uid == 0, vid == 0, uh.tolist(), ih.tolist())
@@ -368,6 +368,27 @@ class Recommender:
         raw = float(r_y[0])
         known = [int(i) != 1 for i in ids.tolist()]
         return TextRating(clip(raw), raw, words, known, alpha[0, : len(words)].tolist())
+
+
+def what_if_path(
+    rec: Recommender, user: str, item: str, texts: list[str], stars=(), reference=None
+) -> list[dict]:
+    """r_uv as each what-if review joins the user's history, one row per review: its stars (given,
+    else r_y of the text), the model's r_uv and, with `reference` (a Recommender of a model that
+    reads stars, e.g. the rolling bias), the reference's."""
+    stars = rec.what_if_stars(user, item, texts, list(stars))
+    rows = []
+    for k in range(1, len(texts) + 1):
+        known = stars[:k] if all(s >= 1 for s in stars[:k]) else None
+        row = {"review": k, "stars": stars[k - 1] or None}
+        try:
+            row["r_uv"] = rec.predict(user, item, texts[:k], known).raw
+        except SemaxError as exc:  # a model that reads no histories
+            row.update(r_uv=None, note=str(exc))
+        if reference is not None and known is not None:
+            row["reference_r_uv"] = reference.predict(user, item, extra_user_ratings=known).raw
+        rows.append(row)
+    return rows
 
 
 def _empty(n: int, H: int) -> tuple[np.ndarray, np.ndarray]:

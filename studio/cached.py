@@ -67,3 +67,25 @@ def recommend(_rec, key: str, user: str, top: int) -> list[dict]:
 def pair_drivers(_rec, key: str, user: str, item: str) -> tuple[float, list[dict]]:
     full, infl = explain.pair_drivers(_rec, user, item)
     return full, [vars(i) for i in infl]
+
+
+@st.cache_resource(show_spinner="Fitting the rolling-bias reference on this data…", max_entries=4)
+def reference(_rec, key: str):
+    """A rolling-bias Recommender fitted on the current model's data by its protocol, or None
+    when the data has no times to roll over."""
+    from semax.inference import Recommender
+    from semax.training.pipeline import reference as fit_reference
+
+    return Recommender.from_bundle(fit_reference(_rec.data, "rolling-bias"))
+
+
+def reference_now(_rec, key: str, user: str, item: str) -> float:
+    """The rolling bias's r̂_uv for the pair, without what-if reviews."""
+    return reference(_rec, key).predict(user, item).raw
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def what_if_path(_rec, key: str, user: str, item: str, texts: tuple, stars: tuple) -> list[dict]:
+    from semax.inference import what_if_path as path
+
+    return path(_rec, user, item, list(texts), list(stars), reference(_rec, key))

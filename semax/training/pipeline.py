@@ -15,7 +15,7 @@ import torch
 
 from semax.bundle.card import model_card
 from semax.bundle.format import Bundle, bundle_config, save
-from semax.data.dataset import FIT, VALID, ReviewData, prepare
+from semax.data.dataset import FIT, VALID, DataConfig, ReviewData, prepare
 from semax.data.history import count_in
 from semax.data.prepared import attach_reviews
 from semax.data.word_vectors import embedding_matrix, read_word_vectors
@@ -78,6 +78,24 @@ def fit_model(model, data: ReviewData, train_config: TrainConfig, **fit_args) ->
         if model.cfg.base == "rolling":
             choose_shrinkage(model, data)  # k_u, k_v of the rolling terms, on validation
     return fit(model, data, train_config, **fit_args)
+
+
+def step_one(data: ReviewData) -> tuple[ReviewData, bool]:
+    """The data another model is fitted on to follow the protocol `data` was made under, and
+    whether a refit follows: data without a validation split belong to a refitted model, whose
+    choices were made on the default validation tail first."""
+    if data.config.valid_frac > 0:
+        return data, False
+    config = replace(data.config, valid_frac=DataConfig().valid_frac)
+    return prepare(data.reviews, config), True
+
+
+def reference(data: ReviewData, kind: str = "rolling-bias") -> Bundle:
+    """A closed-form baseline (`bias`, `rolling-bias`) fitted on `data` by the same protocol as
+    the model `data` came with, for answers side by side (not saved)."""
+    first, refit = step_one(data)
+    bundle, _ = train(first, kind, None, TrainConfig(), progress=False, command="", refit=refit)
+    return bundle
 
 
 def refit_data(data: ReviewData) -> ReviewData:

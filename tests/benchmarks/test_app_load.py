@@ -66,7 +66,7 @@ def test_a_training_runs_throughout_while_the_predictor_sessions_type(app_bundle
     assert s["errors"] == 0 and not out["errors"]
     # the training tab opened at its address, Train was pressed, and the live panel moved on
     assert s["trainings_started"] >= 1 and s["trainings_failed"] == 0
-    assert s["panel_polls"] > 0 and s["steps_seen"] > 0
+    assert s["panel_polls"] > 0 and s["steps_seen"] > 0, out["trainings"]
     seen = [t for t in out["trainings"] if t["progress_polls"] > 0]
     assert seen and seen[0]["last_progress"].startswith("epoch ")
     assert "/20, step " in seen[0]["last_progress"]  # the typed epochs (--epochs 20) were used
