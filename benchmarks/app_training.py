@@ -54,8 +54,8 @@ class Training:
 
 class Trainer(threading.Thread):
     """A session that trains on `path` (relative to the data root) for `epochs` until `stop` is
-    set. `ready` is set once the first training runs, or the session has failed; `completed`
-    once a training has finished."""
+    set. `ready` is set once the live panel shows the first training stepping (or it ended, or
+    the session has failed); `completed` once a training has finished."""
 
     def __init__(self, server: AppServer, path: str, epochs: int):
         super().__init__(name="trainer", daemon=True)
@@ -103,7 +103,6 @@ class Trainer(threading.Thread):
             )
         training = Training(time.monotonic())
         self.trainings.append(training)
-        self.ready.set()
         interval, fragment = click.auto_rerun
         while not self.stop.wait(interval):
             run = self._checked(session.run(fragment=fragment, auto=True), f"training {n}")
@@ -114,7 +113,9 @@ class Trainer(threading.Thread):
                 training.progress_polls += 1
                 training.steps = max(training.steps, (epoch - 1) * steps + at)
                 training.last_progress = bar[1]
+                self.ready.set()  # the live panel shows the training stepping
             if run.status == FINISHED:  # the panel reran the page: the training is over
+                self.ready.set()
                 self._ended(training, run, n)
                 return run
         return click

@@ -242,10 +242,12 @@ def history_influence(
     item_id: int,
     user_history: Sequence[int],
     item_history: Sequence[int],
+    base: float | None = None,
 ) -> tuple[float, list[HistoryInfluence]]:
     """r_uv (before clipping) for one pair with the given histories (review ids, oldest first),
     and for each history review how r_uv moves when that review alone is left out. One batched
-    call: row 0 has both full histories, then one row per left-out review."""
+    call: row 0 has both full histories, then one row per left-out review. `base`: the pair's
+    mu + b_u + b_v as the model knows it there (a causal or rolling base), else its tables."""
     uh = [int(r) for r in user_history]
     ih = [int(r) for r in item_history]
     H = max(len(uh), len(ih), 1)
@@ -262,6 +264,8 @@ def history_influence(
     if batch.review_tokens.size(0) == 0:  # both histories empty: one dummy review, never read
         batch.review_tokens = torch.zeros(1, 1, dtype=torch.int64)
         batch.review_lengths = torch.zeros(1, dtype=torch.int64)
+    if base is not None:
+        batch.base = torch.full((B,), float(base))
     batch = batch.to(device)
     pred = model.predict(batch).float().cpu().numpy()
     full = float(pred[0])
@@ -282,7 +286,16 @@ def rating_drivers(model, data: ReviewData, row: int) -> tuple[float, list[Histo
     """`history_influence` for rating `row` of `data`, with the histories it was predicted from."""
     uh = data.user_history[row, : data.user_history_len[row]]
     ih = data.item_history[row, : data.item_history_len[row]]
-    return history_influence(model, data, int(data.user[row]), int(data.item[row]), uh, ih)
+    base = rating_base(model, data, row)
+    return history_influence(model, data, int(data.user[row]), int(data.item[row]), uh, ih, base)
+
+
+def rating_base(model, data: ReviewData, row: int) -> float | None:
+    """The base rating `row` is predicted from (a causal or rolling base); None: the tables."""
+    from semax.models.rolling_bias import causal_bases
+    from semax.training.loop import rating_bases_apply
+
+    return float(causal_bases(model, data)[row]) if rating_bases_apply(model) else None
 
 
 def pair_drivers(recommender, user: str, item: str) -> tuple[float, list[HistoryInfluence]]:
@@ -295,4 +308,5 @@ def pair_drivers(recommender, user: str, item: str) -> tuple[float, list[History
         recommender.item_index.get(item, 0),
         recommender.history("user", user),
         recommender.history("item", item),
+        None if (base := recommender.base_now(user, [item])) is None else float(base[0]),
     )

@@ -222,7 +222,7 @@ class Recommender:
                 h_u = self.state("user", user)
             h_v = self.state("item", item)
             u, v = self.model.factors(u_t, v_t)
-            base = self._base_now(user, [item], stars)
+            base = self.base_now(user, [item], stars)
             r_uv = self.model.rate(u, v, h_u.unsqueeze(0), h_v.unsqueeze(0), u_t, v_t, base)[0]
             raw = float(r_uv[0])
         else:
@@ -258,7 +258,7 @@ class Recommender:
             u_t = torch.full_like(v_t, uid)
             u, v = self.model.factors(u_t, v_t)
             h_u = self.state("user", user).expand(len(names), -1)
-            base = self._base_now(user, names)
+            base = self.base_now(user, names)
             scores = self.model.rate(u, v, h_u, self.item_states(), u_t, v_t, base)[0]
             scores = scores.cpu().numpy()
         else:
@@ -304,7 +304,7 @@ class Recommender:
         batch.prior = torch.from_numpy(self._priors_now(user, items, stars).astype(np.float32))
         return self.model.predict(batch.to(self.device)).float().cpu().numpy()
 
-    def _base_now(self, user: str, items: list[str], stars=()) -> torch.Tensor | None:
+    def base_now(self, user: str, items: list[str], stars=()) -> torch.Tensor | None:
         """SEMAX with `base="rolling"`: mu + b_u + b_v + the rolling terms now (B,), with the
         what-if stars in the user's; None (the bias tables) for the other bases."""
         if getattr(self.model.cfg, "base", "") != "rolling":

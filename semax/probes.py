@@ -34,26 +34,24 @@ class WhatIfGap:
 
 
 def what_if_gap(recommender, n_items: int = 30, seed: int = 0) -> WhatIfGap:
-    """How far three harsh against three glowing reviews move r_uv (raw, before clipping):
-    for a new user over `n_items` items, and for known users with long histories when the harsh
-    ones are added to their own."""
+    """How far three harsh against three glowing reviews move r_uv (raw, before clipping): for
+    a new user over `n_items` random items, and for as many random known users (each with a
+    random item) when the harsh ones join their own history."""
     rng = np.random.default_rng(seed)
-    names = rec_items = recommender.item_names
-    items = [names[i] for i in rng.choice(len(rec_items), min(n_items, len(names)), replace=False)]
-    users = sorted(recommender.user_reviews, key=lambda u: -len(recommender.user_reviews[u]))[
-        : len(items)
-    ]
+    names, users = recommender.item_names, recommender.user_names
+    items = [names[i] for i in rng.choice(len(names), min(n_items, len(names)), replace=False)]
+    known = [users[i] for i in rng.choice(len(users), len(items), replace=len(users) < len(items))]
     new = [
         recommender.predict("<what-if user>", v, extra_user_reviews=list(GLOWING)).raw
         - recommender.predict("<what-if user>", v, extra_user_reviews=list(HARSH)).raw
         for v in items
     ]
-    known = [
+    drop = [
         recommender.predict(u, v).raw
         - recommender.predict(u, v, extra_user_reviews=list(HARSH)).raw
-        for u, v in zip(users, items, strict=False)
+        for u, v in zip(known, items, strict=True)
     ]
-    return WhatIfGap(float(np.mean(new)), float(np.mean(known)), len(items))
+    return WhatIfGap(float(np.mean(new)), float(np.mean(drop)), len(items))
 
 
 @dataclass

@@ -125,6 +125,13 @@ def _prepare(job: Job, reviews: pd.DataFrame, max_ratings: int | None, data_conf
     return prepare(recent(reviews, max_ratings), DataConfig(**data_config))
 
 
+def warmup_for(epochs: int) -> int:
+    """The warm-up of a short training: the default's, leaving at least one joint epoch."""
+    from semax.training.loop import TrainConfig
+
+    return max(0, min(TrainConfig().warmup, epochs - 1))
+
+
 def training_job(df: pd.DataFrame, settings: SmallTraining, data_source: str = "") -> Job:
     """A background job training a small model on review frame `df`; its result is a Bundle."""
 
@@ -140,7 +147,13 @@ def training_job(df: pd.DataFrame, settings: SmallTraining, data_source: str = "
             data,
             s.kind,
             overrides,
-            {"epochs": s.epochs, "seed": s.seed, "batch_size": s.batch_size, "device": s.device},
+            {
+                "epochs": s.epochs,
+                "warmup": warmup_for(s.epochs),
+                "seed": s.seed,
+                "batch_size": s.batch_size,
+                "device": s.device,
+            },
             progress_callback(job, s.epochs),
             data_source=data_source,
             command=s.command(data_source),

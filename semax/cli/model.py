@@ -22,7 +22,15 @@ from semax.errors import SemaxError
 from semax.models.semax import dims
 
 TRAIN_FLAGS = ["epochs", "patience", "batch_size", "lr", "l2_ids", "unknown_rate", "optimizer"]
-TRAIN_FLAGS += ["batching", "seed", "device", "threads", "encoder_threads", "dist_timeout"]
+TRAIN_FLAGS += [
+    "batching",
+    "seed",
+    "device",
+    "threads",
+    "encoder_threads",
+    "dist_timeout",
+    "warmup",
+]
 DATA_FLAGS = ["max_words", "max_history", "protocol"]
 
 

@@ -42,7 +42,14 @@ METHODS = (
     "semax",
 )
 BETAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-ABLATIONS = ("mean-pooling", "lambda-0", "masked-text", "leaked-target")
+ABLATIONS = (
+    "mean-pooling",
+    "lambda-0",
+    "masked-text",
+    "leaked-target",
+    "fixed-base",
+    "history-stars",
+)
 
 # Small validation grids (seed 0). Keys are model hyperparameters, or "lr" / "l2_ids" for training.
 TUNING: dict[str, dict[str, list]] = {
@@ -116,7 +123,12 @@ def leaked_histories(data: ReviewData, rows: np.ndarray) -> tuple[np.ndarray, np
     return out[0], out[1]
 
 
-ABLATION_MODEL = {"mean-pooling": {"pooling": "mean"}, "lambda-0": {"lam": 0.0}}
+ABLATION_MODEL = {
+    "mean-pooling": {"pooling": "mean"},
+    "lambda-0": {"lam": 0.0},
+    "fixed-base": {"base": "fixed"},  # the paper's SEMAX: texts alone, no rolling terms
+    "history-stars": {"history_stars": True},  # the history LSTMs also read the stars
+}
 
 
 # -- the grid ---------------------------------------------------------------------------------

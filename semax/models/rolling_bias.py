@@ -121,7 +121,7 @@ def causal_bases(model, data: ReviewData, chunks: int = CAUSAL_CHUNKS) -> np.nda
     c (slice 0: the mean alone) and, rolling, the residuals since slice c began. In training the
     base then knows what it knows at prediction time, and the histories what happened since."""
     cfg = model.cfg
-    rolling = cfg.base == "rolling"
+    rolling = cfg.base == "rolling" and data.config.protocol == "online"  # frozen: none read
     mu, _, _ = _biases(model)
     out = base_of(model, data)
     if rolling:

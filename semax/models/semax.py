@@ -79,7 +79,7 @@ class SemaxConfig:
         },
     )
     base: str = field(
-        default="fixed",
+        default="rolling",
         metadata={
             "help": "mu + b_u + b_v: learned, or the closed-form bias solve kept fixed or as the "
             "start; causal: fixed, and in training each rating gets the solve of the ratings "
@@ -370,9 +370,20 @@ class SEMAX(nn.Module):
             "one_pass": self.cfg.related_task and self.cfg.share_encoder,
         }
 
+    @property
+    def warms_up(self) -> bool:
+        """Whether the loop's warm-up applies: a related task to train alone first."""
+        return self.cfg.related_task
+
+    def warm_up(self, on: bool) -> None:
+        """The loop's warm-up epochs: the related task alone (beta = 0) while `on`; SEMA (no
+        related task) trains as usual."""
+        self.warming = on and self.cfg.related_task
+
     def training_loss(self, batch: Batch) -> tuple[torch.Tensor, dict]:
         cfg = self.cfg
-        return semax_loss(self(batch), batch.rating, cfg.beta, cfg.lam, cfg.rating_error)
+        beta = 0.0 if getattr(self, "warming", False) else cfg.beta
+        return semax_loss(self(batch), batch.rating, beta, cfg.lam, cfg.rating_error)
 
     def id_penalty(self, batch: Batch) -> torch.Tensor:
         """Squared norm of the batch's id factors and biases, averaged over the batch."""

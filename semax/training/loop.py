@@ -65,6 +65,15 @@ class TrainConfig:
         default=2,
         metadata={"help": "epochs without validation improvement before stopping", "min": 1},
     )
+    warmup: int = field(
+        default=3,
+        metadata={
+            "help": "first epochs that train the related task alone (SEMAX: its text reader "
+            "learns before early stopping on r_uv can end training); they count as epochs, and "
+            "the last of them is kept when no joint epoch betters r_uv",
+            "min": 0,
+        },
+    )
     clip: float = 5.0  # gradient norm clipping (0 = off)
     batching: str = field(
         default="timeline",
@@ -151,13 +160,20 @@ def hide_ids(batch: Batch, rate: float, gen: torch.Generator) -> Batch:
     return batch
 
 
+def rating_bases_apply(model) -> bool:
+    """A `causal` or `rolling` base, once solved (its lams set): batches carry each rating's
+    base; before the solve the model's own bias tables serve."""
+    cfg = model.cfg
+    return getattr(cfg, "base", "") in ("causal", "rolling") and cfg.bias_reg_user is not None
+
+
 def batch_builder(model, data: ReviewData) -> Callable[[np.ndarray, bool], Batch]:
     """The model's own batcher when it has one; else unique-review batches with what it reads."""
     if callable(getattr(model, "batcher", None)):
         return model.batcher(data)
     spec = model.batch_spec
     bases = None
-    if getattr(model.cfg, "base", "") in ("causal", "rolling"):  # each rating's base as known
+    if rating_bases_apply(model):  # each rating's base as known before it
         bases = torch.from_numpy(causal_bases(model, data).astype(np.float32))
 
     def build(rows: np.ndarray, training: bool) -> Batch:
@@ -237,9 +253,19 @@ def _valid_rmse(model, data: ReviewData, rows: np.ndarray, cfg: TrainConfig, bat
 
 
 def _save_checkpoint(
-    path: Path, model, opt, epoch: int, step: int, result: TrainResult, best_state, world: int = 1
+    path: Path,
+    model,
+    opt,
+    epoch: int,
+    step: int,
+    result: TrainResult,
+    best_state,
+    world: int = 1,
+    rng: dict | None = None,
 ) -> None:
+    """`rng`: mid-epoch, the random states (dropout, hidden ids) the epoch goes on from."""
     state = {
+        "rng": rng or {},
         "world": world,
         "model": model.state_dict(),
         "optimizer": opt.state_dict(),
@@ -308,12 +334,13 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
     save_ckpt = bool(ckpt) and ctx.main  # only rank 0 writes files
     if save_ckpt:
         ckpt.parent.mkdir(parents=True, exist_ok=True)
-    start_epoch, start_step, best_state = 0, 0, None
+    start_epoch, start_step, best_state, rng = 0, 0, None, {}
     if resume and ckpt and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         start_epoch, start_step, best_state = state["epoch"], state["step"], state["best_state"]
+        rng = state.get("rng") or {}
         result.history, result.best_epoch, result.best_valid_rmse = (
             state["history"],
             state["best_epoch"],
@@ -324,6 +351,8 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
     progress = progress and ctx.main
     local_cfg = replace(cfg, batch_size=ctx.local_batch_size(cfg.batch_size)) if ctx.active else cfg
     trainer = ctx.wrap(distributed.TrainingStep(model, cfg.l2_ids))
+    # warm-up epochs: a model with `warm_up` (SEMAX: its related task alone first)
+    warmup = cfg.warmup if getattr(model, "warms_up", False) else 0
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16)
         if device.type == "cuda" and cfg.amp
@@ -340,7 +369,12 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
             epoch_seed = (cfg.seed * 100_003 + epoch) * ctx.world + ctx.rank
             gen = torch.Generator().manual_seed(epoch_seed)
             torch.manual_seed(epoch_seed)
+            if epoch == start_epoch and start_step and rng:  # go on with the epoch's own draws
+                torch.set_rng_state(rng["torch"].cpu())
+                gen.set_state(rng["ids"].cpu())
             model.train()
+            if warmup:
+                model.warm_up(epoch < warmup)
             total, seen, t_epoch = 0.0, 0, time.perf_counter()
             first = done = start_step if epoch == start_epoch else 0
             bar = tqdm(
@@ -412,12 +446,15 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
             }
             result.history.append(row)
             # Without a validation split (a refit) every epoch counts and nothing stops early.
+            # A warm-up epoch leaves r_uv's own layers as they were (SEMAX: r_uv = its base), so
+            # on a tie the later one wins: the same r_uv with a text reader trained longer.
+            warming = epoch + 1 <= warmup
             improved = valid_rmse < result.best_valid_rmse or math.isnan(valid_rmse)
-            if improved or best_state is None:
+            if improved or best_state is None or (warming and valid_rmse <= result.best_valid_rmse):
                 result.best_valid_rmse, result.best_epoch = valid_rmse, epoch + 1
                 best_state = copy.deepcopy(model.state_dict())
                 bad_epochs = 0
-            else:
+            elif not warming:  # patience counts the joint epochs only
                 bad_epochs += 1
             if progress:
                 valid = f"valid RMSE {valid_rmse:.4f}" if len(valid_rows) else "no validation split"
@@ -435,7 +472,8 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                 break
     except KeyboardInterrupt:
         if save_ckpt:
-            _save_checkpoint(ckpt, model, opt, epoch, done, result, best_state, ctx.world)
+            mid = {"torch": torch.get_rng_state(), "ids": gen.get_state()} if done else None
+            _save_checkpoint(ckpt, model, opt, epoch, done, result, best_state, ctx.world, mid)
             print(
                 f"interrupted: checkpoint saved to {ckpt}; rerun with --resume to continue",
                 file=sys.stderr,

@@ -17,6 +17,7 @@ from semax.explain import (
     integrated_gradients,
     pair_drivers,
     peak_on,
+    rating_base,
     rating_drivers,
     reads_histories,
     token_integrated_gradients,
@@ -150,8 +151,9 @@ def test_history_influence_is_leave_one_out_of_r_uv(semax_bundle):
     assert [i.review for i in infl] == uh + ih
     assert [i.side for i in infl] == ["user"] * len(uh) + ["item"] * len(ih)
     first = infl[0]
+    base = rating_base(model, data, row)
     without, _ = history_influence(
-        model, data, int(data.user[row]), int(data.item[row]), uh[1:], ih
+        model, data, int(data.user[row]), int(data.item[row]), uh[1:], ih, base
     )
     assert first.without == pytest.approx(without, abs=1e-5)
     assert first.delta == pytest.approx(full - without, abs=1e-6)

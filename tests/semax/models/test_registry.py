@@ -31,4 +31,4 @@ def test_a_bundle_saved_before_the_closed_form_base_loads_with_a_learned_base(ti
     saved = registry.config_for("semax", tiny_data).to_dict()
     del saved["base"]  # older bundles have no `base` field
     assert registry.config_from_dict("semax", saved).base == "learned"
-    assert registry.config_for("semax", tiny_data).base == "fixed"  # today's default
+    assert registry.config_for("semax", tiny_data).base == "rolling"  # today's default
