@@ -53,10 +53,10 @@ from studio.browser import (  # noqa: E402
     wait_text_change,
 )
 
-WHAT_IF = "Type a review as this user about this item"
+WHAT_IF = "Type reviews as this user about this item (a blank line between reviews)"
 REFERENCE_APP = """
 import streamlit as st
-text = st.text_area("Type a review as this user about this item", key="t")
+text = st.text_area("Type reviews as this user about this item (a blank line between reviews)", key="t")
 st.caption(f"r̂_y = {len(text)} {text[:30]}")
 """
 PAGES = [  # (sidebar title, text that shows the page's content is there)

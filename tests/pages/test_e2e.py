@@ -23,7 +23,7 @@ from studio.browser import (
 from tests.helpers import LATE_USER
 
 pytestmark = pytest.mark.e2e
-WHAT_IF = "Type a review as this user about this item"
+WHAT_IF = "Type reviews as this user about this item (a blank line between reviews)"
 
 
 def require_browser() -> None:
@@ -248,7 +248,7 @@ def test_the_compare_page_against_a_baseline_trained_in_the_browser(server, page
 
 TOUR = [  # (the home page's link, text of the page it opens, the parameters naming its example)
     ("Predict it", "Predicted rating r̂_uv", ("user", "item")),
-    ("Try the what-if", "r̂_y of this text (related task)", ("user", "item", "whatif")),
+    ("Try the what-if", "r̂_y of the last text (related task)", ("user", "item", "whatif")),
     ("Read the attention", "Across reviews", ("user", "review")),
     ("Errors by rating count", "Test ratings", ("tab",)),
     ("Compare it with a baseline on the same test split", "Model B", ()),
