@@ -294,7 +294,10 @@ class Recommender:
     def _priors_now(self, user: str, items: list[str], stars=()) -> np.ndarray:
         """The rolling terms' sums (B, 4) for one user and many items, now."""
         codes = np.array([self._code("item", name) for name in items], dtype=np.int64)
-        return rolling.priors_now(self.model, self.data, self._code("user", user), codes, stars)
+        uid = self.user_index.get(user, 0)
+        return rolling.priors_now(
+            self.model, self.data, self._code("user", user), codes, stars, uid
+        )
 
     def _predict_rolling(self, user: str, uid: int, items: list[str], vids, stars=()) -> np.ndarray:
         """The rolling bias for one user and many items, now (after all the data)."""

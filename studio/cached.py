@@ -71,8 +71,7 @@ def pair_drivers(_rec, key: str, user: str, item: str) -> tuple[float, list[dict
 
 @st.cache_resource(show_spinner="Fitting the rolling-bias reference on this data…", max_entries=4)
 def reference(_rec, key: str):
-    """A rolling-bias Recommender fitted on the current model's data by its protocol, or None
-    when the data has no times to roll over."""
+    """A rolling-bias Recommender fitted on the current model's data by its protocol."""
     from semax.inference import Recommender
     from semax.training.pipeline import reference as fit_reference
 

@@ -151,33 +151,39 @@ def causal_bases(model, data: ReviewData, chunks: int = CAUSAL_CHUNKS) -> np.nda
     return out
 
 
-def now_sums(model, data: ReviewData, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per real user (or item) code, after all of `data`: S (the residuals since the cut, none
-    when frozen) and n + m (its ratings read)."""
-    code = data.user_code if side == "user" else data.item_code
+def now_sums(model, data: ReviewData) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per side ("user", "item") and real code, after all of `data`: S (the residuals since the
+    cut, none when frozen) and n + m (its ratings read)."""
     trained = data.split == FIT
     read = ~trained & (data.config.protocol == "online")
     residual = np.where(read, data.rating - base_of(model, data), 0.0)
-    size = int(code.max(initial=-1)) + 1
-    total = np.bincount(code, residual, minlength=size)
-    return total, np.bincount(code, (trained | read).astype(np.float64), minlength=size)
+    out = {}
+    for side, code in (("user", data.user_code), ("item", data.item_code)):
+        size = int(code.max(initial=-1)) + 1
+        total = np.bincount(code, residual, minlength=size)
+        out[side] = total, np.bincount(code, (trained | read).astype(np.float64), minlength=size)
+    return out
 
 
 def priors_now(
-    model, data: ReviewData, user_code: int, item_codes: np.ndarray, extra_user=()
+    model,
+    data: ReviewData,
+    user_code: int,
+    item_codes: np.ndarray,
+    extra_user=(),
+    user_id: int = 0,
 ) -> np.ndarray:
     """(B, 4) priors of one user and B items asked about now (codes into `data`; -1: unknown
     to the data). `extra_user`: stars the user writes now (the what-if), about items the model
-    does not know."""
+    does not know; their residuals take the user's bias (`user_id`, its model id)."""
     mu, b_u, _ = _biases(model)
-    user_total, user_count = now_sums(model, data, "user")
-    item_total, item_count = now_sums(model, data, "item")
+    sums = now_sums(model, data)
+    (user_total, user_count), (item_total, item_count) = sums["user"], sums["item"]
     s_u = n_u = 0.0
     if user_code >= 0:
         s_u, n_u = float(user_total[user_code]), float(user_count[user_code])
     if len(extra_user):
-        uid = int(data.user[np.argmax(data.user_code == user_code)]) if user_code >= 0 else 0
-        s_u += float(np.sum(np.asarray(extra_user, dtype=np.float64) - mu - b_u[uid]))
+        s_u += float(np.sum(np.asarray(extra_user, dtype=np.float64) - mu - b_u[user_id]))
         n_u += len(extra_user)
     codes = np.asarray(item_codes, dtype=np.int64)
     known = codes >= 0
@@ -191,9 +197,6 @@ def priors_now(
 
 class RollingBias(BiasModel):
     """See the module docstring. Batches carry `prior`: (B, 4) S_u, n_u + m_u, S_v, n_v + m_v."""
-
-    def __init__(self, cfg: RollingBiasConfig):
-        super().__init__(cfg)
 
     def batcher(self, data: ReviewData):
         """Batches for `data`: ids, ratings and the priors (computed once per data)."""
