@@ -180,14 +180,18 @@ BASELINE_EPOCHS = {"bias": 1, "rolling-bias": 1, "mf": 8}
 
 
 def baseline_job(bundle, kind: str = "bias", device: str = "auto") -> Job:
-    """A background job training baseline `kind` (bias and rolling-bias: closed form; mf: biased MF) on exactly
-    the reviews, data config and so the split of `bundle`, to compare against it; its result is
-    a Bundle."""
+    """A background job training baseline `kind` (bias and rolling-bias: closed form; mf: biased
+    MF) on exactly the reviews, data config and so the split of `bundle`, by the same protocol
+    (a refitted bundle's choices on the default validation tail, then the refit), to compare
+    against it; its result is a Bundle."""
     source = bundle.config.get("data_source", "")
     epochs = BASELINE_EPOCHS.get(kind, 5)
 
     def run(job: Job):
-        data = _prepare(job, bundle.data.reviews, None, bundle.data.config.to_dict())
+        from semax.training.pipeline import step_one
+
+        job.report(0.0, "preparing the data")
+        data, refit = step_one(bundle.data)
         train = {"epochs": epochs, "device": device}
         trained, result = _train(
             job,
@@ -198,6 +202,7 @@ def baseline_job(bundle, kind: str = "bias", device: str = "auto") -> Job:
             progress_callback(job, epochs),
             data_source=source,
             command=f"compare: {kind} baseline on the data of {bundle.kind}",
+            refit=refit,
         )
         _finished(job, trained, result)
         return trained

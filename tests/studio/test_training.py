@@ -123,3 +123,26 @@ def test_baseline_job_trains_on_exactly_the_bundles_data_and_split(app_bundle):
         assert b.kind == kind and b.config["cutoffs"] == a.config["cutoffs"]
         test = [x.data.reviews.iloc[x.data.test_rows] for x in (a, b)]
         assert mismatch(a.config, b.config, *test) == []
+
+
+def test_a_refitted_bundles_baseline_chooses_on_the_validation_tail_then_refits():
+    from semax.comparison import mismatch
+    from semax.data.dataset import DataConfig, prepare
+    from semax.training import TrainConfig, pipeline
+    from studio.training import baseline_job
+    from tests.helpers import tiny_frame
+
+    data = prepare(tiny_frame(600, seed=3), DataConfig(min_count=1))
+    a, _ = pipeline.train(data, "bias", None, TrainConfig(), command="", refit=True)
+    assert a.data.config.valid_frac == 0  # refitted: nothing left to choose on
+    job = baseline_job(a, "rolling-bias", "cpu").start()
+    assert job.wait(120) and job.status == "done", job.error
+    b = job.result
+    expected, _ = pipeline.train(data, "rolling-bias", None, TrainConfig(), command="", refit=True)
+    chosen = ("bias_reg_user", "bias_reg_item", "k_user", "k_item")
+    assert [getattr(b.model.cfg, k) for k in chosen] == [
+        getattr(expected.model.cfg, k) for k in chosen
+    ]
+    assert b.metrics["rmse"] == expected.metrics["rmse"]
+    test = [x.data.reviews.iloc[x.data.test_rows] for x in (a, b)]
+    assert mismatch(a.config, b.config, *test) == []
