@@ -296,8 +296,13 @@ class Recommender:
         codes = np.array([self._code("item", name) for name in items], dtype=np.int64)
         uid = self.user_index.get(user, 0)
         return rolling.priors_now(
-            self.model, self.data, self._code("user", user), codes, stars, uid
+            self.model, self.data, self._code("user", user), codes, stars, uid, self._now_sums
         )
+
+    @functools.cached_property
+    def _now_sums(self) -> dict:
+        """The rolling terms' sums per user and item after all the data (computed once)."""
+        return rolling.now_sums(self.model, self.data)
 
     def _predict_rolling(self, user: str, uid: int, items: list[str], vids, stars=()) -> np.ndarray:
         """The rolling bias for one user and many items, now (after all the data)."""

@@ -172,12 +172,14 @@ def priors_now(
     item_codes: np.ndarray,
     extra_user=(),
     user_id: int = 0,
+    sums: dict | None = None,
 ) -> np.ndarray:
     """(B, 4) priors of one user and B items asked about now (codes into `data`; -1: unknown
     to the data). `extra_user`: stars the user writes now (the what-if), about items the model
-    does not know; their residuals take the user's bias (`user_id`, its model id)."""
+    does not know; their residuals take the user's bias (`user_id`, its model id). `sums`:
+    `now_sums(model, data)`, when the caller keeps it."""
     mu, b_u, _ = _biases(model)
-    sums = now_sums(model, data)
+    sums = sums or now_sums(model, data)
     (user_total, user_count), (item_total, item_count) = sums["user"], sums["item"]
     s_u = n_u = 0.0
     if user_code >= 0:
