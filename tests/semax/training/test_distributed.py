@@ -132,16 +132,19 @@ def single(corpus, tmp_path_factory):
     return json.loads((out / "metrics.json").read_text())
 
 
-@pytest.mark.parametrize("source", ["review file", "prepared folder"])
+@pytest.mark.parametrize(
+    "source, rendezvous",
+    [("review file", []), ("prepared folder", []), ("review file", ["--standalone"])],
+)
 def test_two_processes_refit_and_match_one_process_and_only_rank_0_writes(
-    source, corpus, single, tmp_path
+    source, rendezvous, corpus, single, tmp_path
 ):
     data = corpus[0] if source == "review file" else corpus[1]
     workdir = tmp_path / "cwd"  # the ranks run here: nothing may appear in it
     workdir.mkdir()
     ddp = tmp_path / "ddp"
     args = ["-m", "semax", "train", "--data", str(data), "--out", str(ddp), "--device", "cpu"]
-    proc = torchrun([*args, "--max-words", "20", *TRAIN_FLAGS], workdir)
+    proc = torchrun([*rendezvous, *args, "--max-words", "20", *TRAIN_FLAGS], workdir)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
