@@ -378,6 +378,23 @@ class Recommender:
         return TextRating(clip(raw), raw, words, known, alpha[0, : len(words)].tolist())
 
 
+def parse_stars(typed: str, n: int) -> list[float]:
+    """Stars typed as "1, 2, 5": none (an empty list) or one per review, each in 1..5."""
+    parts = [p.strip() for p in (typed or "").split(",") if p.strip()]
+    if not parts:
+        return []
+    try:
+        stars = [float(p) for p in parts]
+    except ValueError:
+        raise SemaxError(f"stars must be numbers from 1 to 5, not {typed!r}") from None
+    if len(stars) != n:
+        raise SemaxError(f"{n} reviews but {len(stars)} stars: give one per review, or none")
+    bad = [s for s in stars if not 1 <= s <= 5]
+    if bad:
+        raise SemaxError(f"stars must lie in 1..5; {bad[0]:g} does not")
+    return stars
+
+
 def what_if_path(
     rec: Recommender, user: str, item: str, texts: list[str], stars=(), reference=None
 ) -> list[dict]:

@@ -7,7 +7,10 @@ import re
 
 import pandas as pd
 
-from semax.errors import SemaxError
+from semax.inference import parse_stars
+
+__all__ = ["CAPTION", "parse_stars", "path_frame", "split_reviews"]  # parse_stars: the CLI's rule
+
 
 CAPTION = (
     "Each row adds one more review to the user's history. Stars: those typed, else r̂_y of the "
@@ -19,23 +22,6 @@ CAPTION = (
 def split_reviews(text: str) -> list[str]:
     """Reviews typed one after another, a blank line between them."""
     return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
-
-
-def parse_stars(typed: str, n: int) -> list[float]:
-    """Stars typed as "1, 2, 5": none (an empty list) or one per review, each in 1..5."""
-    parts = [p.strip() for p in (typed or "").split(",") if p.strip()]
-    if not parts:
-        return []
-    try:
-        stars = [float(p) for p in parts]
-    except ValueError:
-        raise SemaxError(f"stars must be numbers from 1 to 5, not {typed!r}") from None
-    if len(stars) != n:
-        raise SemaxError(f"{n} reviews but {len(stars)} stars: give one per review, or none")
-    bad = [s for s in stars if not 1 <= s <= 5]
-    if bad:
-        raise SemaxError(f"stars must lie in 1..5; {bad[0]:g} does not")
-    return stars
 
 
 def path_frame(path: list[dict], before: float) -> pd.DataFrame:

@@ -186,6 +186,18 @@ def _predict_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="what-if: a review text to rate with the related task (r_y and attention)",
     )
+    p.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        metavar="REVIEW",
+        help="a review the user writes before this prediction (repeat for several): r_uv after each",
+    )
+    p.add_argument(
+        "--stars",
+        default="",
+        help='the what-if reviews\' stars, one per review ("1,5,2"); default: r_y of each text',
+    )
 
 
 @command(
@@ -195,13 +207,16 @@ def _predict_args(p: argparse.ArgumentParser) -> None:
 )
 def run_predict(args: argparse.Namespace) -> None:
     from semax.bundle import hub
-    from semax.inference import Recommender
+    from semax.inference import Recommender, parse_stars, what_if_path
 
     rec = Recommender.from_bundle(hub.load(args.model))
+    stars = parse_stars(args.stars, len(args.what_if))  # checked before any work
     pred = rec.predict(args.user, args.item)
     out = pred.to_dict()
     if args.text is not None:
         out["text"] = rec.rate_text(args.user, args.item, args.text).to_dict()
+    if args.what_if:
+        out["what_if"] = what_if_path(rec, args.user, args.item, args.what_if, stars)
 
     def human(r: dict) -> str:
         flags = [
@@ -215,6 +230,9 @@ def run_predict(args: argparse.Namespace) -> None:
             line += f"\nr_y = {t['rating']:.2f} for the text; attention: " + " ".join(
                 f"{w}:{a:.2f}" for w, a in zip(t["tokens"], t["alpha"], strict=True)
             )
+        for step in r.get("what_if", []):
+            moved = "n/a" if step["r_uv"] is None else f"{step['r_uv']:.3f}"
+            line += f"\nafter what-if review {step['review']} ({step['stars'] or '?'} stars): r_uv = {moved}"
         return line
 
     emit(args, out, human)

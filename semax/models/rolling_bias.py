@@ -31,6 +31,7 @@ import torch
 
 from semax.data.dataset import FIT, ReviewData
 from semax.data.history import rolling_sums
+from semax.errors import SemaxError
 from semax.models.base import Batch
 from semax.models.bias import CAUSAL_CHUNKS, BiasModel, apply_base, solve_biases
 
@@ -225,6 +226,12 @@ class RollingBias(BiasModel):
     def fit_closed_form(self, data: ReviewData) -> dict:
         """The base on the fitting split (its lams chosen on validation), then k_u and k_v on
         the validation tail."""
+        times = data.reviews["time"].to_numpy()
+        if len(times) > 1 and times.min() == times.max():
+            raise SemaxError(
+                "rolling-bias reads the ratings written before each one, but every review of "
+                "this data has the same time: give the reviews their times, or use --model bias"
+            )
         return {**apply_base(self, data), **choose_shrinkage(self, data)}
 
     def forward(self, batch: Batch) -> torch.Tensor:

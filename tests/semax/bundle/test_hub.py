@@ -426,23 +426,12 @@ def test_a_file_is_not_a_model(saved):
 # --------------------------------------------------------------------------- the demo bundle
 
 DEMO = REPO / "assets" / "semax-demo"
-# The planted words of the first demo corpus (truth version 1, before the grammar), for a bundle
-# trained on it; a bundle of a later corpus is checked against the generator's key words.
-_V1_WORDS = """terrible broken refund awful useless horrible defective worst garbage returned
-    disappointing poor flimsy lacking subpar weak annoying underwhelming frustrating inferior
-    okay average mediocre fine acceptable ordinary meh passable middling unremarkable
-    good nice solid pleased satisfied recommended glad reliable handy worthwhile
-    excellent love perfect amazing fantastic superb outstanding flawless awesome wonderful
-    tone sound volume bass treble pitch amp acoustics build material frame metal plastic hinge
-    screws casing price value cost money budget deal dollars pricing comfort grip weight strap
-    padding ergonomics cushion handle shipping delivery package box arrival seller packaging
-    courier color finish design appearance style shape paint shine"""
-V1_SIGNAL_WORDS = frozenset(_V1_WORDS.split())
 
 
 def test_demo_bundle_is_small_synthetic_and_attends_to_the_planted_words():
     from semax.explain import attention, mass_on
     from semax.synthetic import generator as synthetic
+    from semax.synthetic.truth import TRUTH_VERSION
 
     assert sum(f.stat().st_size for f in DEMO.iterdir()) < 10 * 1024 * 1024
     bundle = hub.load(DEMO)
@@ -457,7 +446,15 @@ def test_demo_bundle_is_small_synthetic_and_attends_to_the_planted_words():
         and "**synthetic**" in bundle.card
     )
     rows = bundle.data.test_rows[:600]
-    version = config["synthetic"].get("version", 1)
-    planted = V1_SIGNAL_WORDS if version == 1 else set(synthetic.SIGNAL_WORDS)
-    stats = mass_on(attention(bundle.model, bundle.data, rows), planted)
+    assert config["synthetic"]["version"] == TRUTH_VERSION  # the readable corpus
+    stats = mass_on(attention(bundle.model, bundle.data, rows), set(synthetic.SIGNAL_WORDS))
     assert stats["ratio"] >= 3.0, stats
+
+
+def test_demo_bundle_what_if_moves_a_new_user_s_rating_half_a_star():
+    from semax.inference import Recommender
+    from semax.probes import what_if_gap
+
+    gap = what_if_gap(Recommender.from_bundle(hub.load(DEMO)))
+    assert gap.new_user >= 0.5, gap
+    assert gap.known_user > 0, gap

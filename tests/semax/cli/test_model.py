@@ -56,6 +56,22 @@ def test_predict_flags_cold_start_and_rates_a_text(tiny_run, capsys):
     assert sum(result["text"]["alpha"]) == pytest.approx(1.0, abs=1e-5)
 
 
+def test_predict_what_if_gives_r_uv_after_each_review(tiny_run, capsys):
+    out, _ = tiny_run
+    code, stdout, _ = run(
+        capsys, "predict", "--model", out, "--user", "u3", "--item", "i1",
+        "--what-if", "awful broken junk", "--what-if", "great great sound",
+        "--stars", "1,5", "--json",
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(stdout)
+    path = result["what_if"]
+    assert [step["review"] for step in path] == [1, 2]
+    assert [step["stars"] for step in path] == [1.0, 5.0]
+    assert all(isinstance(step["r_uv"], float) for step in path)
+    assert path[0]["r_uv"] != result["raw"]  # the history moved the prediction
+
+
 def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
     import pandas as pd
 
@@ -88,6 +104,38 @@ def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
         (["evaluate", "--model", "no/such/folder"], "no such model folder"),
         (["predict", "--model", "MISSING", "--user", "u", "--item", "i"], "MISSING"),
         (["recommend", "--model", "RUN", "--user", "u1", "--top", "0"], "--top must be at least 1"),
+        (
+            [
+                "predict",
+                "--model",
+                "RUN",
+                "--user",
+                "u1",
+                "--item",
+                "i1",
+                "--what-if",
+                "ok",
+                "--stars",
+                "6",
+            ],
+            "stars must lie in 1..5",
+        ),
+        (
+            [
+                "predict",
+                "--model",
+                "RUN",
+                "--user",
+                "u1",
+                "--item",
+                "i1",
+                "--what-if",
+                "ok",
+                "--stars",
+                "1,2",
+            ],
+            "1 reviews but 2 stars",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tiny_run, tmp_path, capsys, argv, needle):
@@ -100,11 +148,27 @@ def test_bad_input_exits_2_with_one_line(tiny_run, tmp_path, capsys, argv, needl
     assert "Traceback" not in err
 
 
-def test_unknown_model_kind_is_an_argument_error(capsys):
+@pytest.mark.parametrize("flag, value", [("--model", "nope"), ("--protocol", "later")])
+def test_unknown_choice_is_an_argument_error(capsys, flag, value):
     with pytest.raises(SystemExit) as exc:
-        main(["train", "--data", "x", "--out", "y", "--model", "nope"])
+        main(["train", "--data", "x", "--out", "y", flag, value])
     assert exc.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and flag in err
+
+
+def test_rolling_bias_on_reviews_without_distinct_times_exits_2(tmp_path, capsys):
+    from tests.helpers import tiny_frame, write_amazon
+
+    frame = tiny_frame(300)
+    frame["time"] = 1_400_000_000  # one day for every review: none is before another
+    data = write_amazon(frame, tmp_path / "reviews.json")
+    code, _, err = run(
+        capsys, "train", "--data", data, "--out", tmp_path / "run", "--model", "rolling-bias"
+    )
+    assert code == 2 and "same time" in err
+    assert [line for line in err.splitlines() if "error" in line] == [err.strip().splitlines()[-1]]
+    assert "Traceback" not in err
 
 
 def test_broken_run_folder_exits_2(tiny_run, tmp_path, capsys):

@@ -109,3 +109,11 @@ def test_on_musical_instruments_it_beats_the_closed_form_bias(musical_instrument
     assert results["rolling-bias"]["rmse"] < 0.9015 + 0.002
     assert results["rolling-bias"]["rmse"] < results["bias"]["rmse"] - 0.005
     assert results["rolling-bias"]["mae"] < results["bias"]["mae"] - 0.01
+
+
+def test_reviews_that_all_share_one_time_are_refused_with_the_reason():
+    frame = tiny_frame(600, seed=3)
+    frame["time"] = 0  # no review is before another
+    data = prepare(frame, DataConfig(min_count=1))
+    with pytest.raises(SemaxError, match="same time"):
+        fitted(data)
