@@ -1,11 +1,12 @@
-"""Attention: browse reviews; per-word attention α_t as coloured text and as a heatmap across
-reviews; captum Integrated Gradients beside it; which earlier reviews drive r̂_uv; the words a
-user or an item attends to most."""
+"""Attention: whether r̂_y reads the text at all (against a bag-of-words regression); browse
+reviews; per-word attention α_t as coloured text and as a heatmap across reviews; captum
+Integrated Gradients beside it; which earlier reviews drive r̂_uv; the words a user or an item
+attends to most."""
 
 import pandas as pd
 import streamlit as st
 
-from studio import cached, charts, pickers, render, share
+from studio import cached, charts, pickers, reading, render, share
 from studio.navigation import ensure_routed
 from studio.reviews import filter_reviews, keep_picked, label
 from studio.state import require_model
@@ -21,6 +22,8 @@ if not cur.related:
         "so there is no word attention and no r̂_y to attribute. The review browser and the "
         "history drivers of r̂_uv below still work."
     )
+else:  # r̂_y's test correlation with the stars beside a bag-of-words regression's
+    st.markdown(reading.note(cached.text_reading(b, cur.key)))
 
 share.seed("user", "att.user", share.member(cur.rec.user_reviews, "user"))
 share.seed("item", "att.item", share.member(cur.rec.item_reviews, "item"))

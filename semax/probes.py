@@ -56,9 +56,18 @@ def what_if_gap(recommender, n_items: int = 30, seed: int = 0) -> WhatIfGap:
 
 @dataclass
 class TextReading:
-    correlation: float  # Pearson r of r_y with the stars
+    correlation: float  # Pearson r of r_y (or of a reference's prediction) with the stars
     std: float  # standard deviation of r_y: near 0 means a constant
     n: int
+    lam: float | None = None  # the ridge λ chosen (semax.text_reference's bag of words only)
+
+
+def correlation(pred: np.ndarray, stars: np.ndarray) -> float:
+    """Pearson r of `pred` with `stars`; 0 with fewer than two or when either is constant."""
+    pred, stars = np.asarray(pred, dtype=np.float64), np.asarray(stars, dtype=np.float64)
+    if len(pred) < 2 or np.ptp(pred) == 0 or np.ptp(stars) == 0:  # (a constant's std may be 1e-16)
+        return 0.0
+    return float(np.corrcoef(pred, stars)[0, 1])
 
 
 @torch.no_grad()
@@ -73,6 +82,4 @@ def text_reading(model, data: ReviewData, rows: np.ndarray, batch_size: int = 10
         u, v = model.factors(batch.user, batch.item)
         preds.append(model.relate(batch.target_tokens, batch.target_lengths, u, v)[0].float().cpu())
     r_y = torch.cat(preds).numpy().astype(np.float64) if preds else np.zeros(0)
-    stars = data.rating[rows].astype(np.float64)
-    corr = float(np.corrcoef(r_y, stars)[0, 1]) if len(rows) > 1 and r_y.std() > 0 else 0.0
-    return TextReading(corr, float(r_y.std()), len(rows))
+    return TextReading(correlation(r_y, data.rating[rows]), float(r_y.std()), len(rows))

@@ -3,10 +3,12 @@ model's cache key (`Current.key`); arguments starting with `_` are not hashed.""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import streamlit as st
 
-from semax import explain, figures
+from semax import explain, figures, probes, text_reference
 from semax.data.stats import dataset_stats, format_stats
 
 
@@ -88,3 +90,16 @@ def what_if_path(_rec, key: str, user: str, item: str, texts: tuple, stars: tupl
     from semax.inference import what_if_path as path
 
     return path(_rec, user, item, list(texts), list(stars), reference(_rec, key))
+
+
+@st.cache_data(
+    show_spinner="Does the related task read the text? Reading the test reviews…", max_entries=8
+)
+def text_reading(_bundle, key: str) -> dict:
+    """r̂_y's reading of the test reviews (`probes.text_reading`) and the bag-of-words
+    reference's (`text_reference.bow_reading`) on the same rows, as plain dicts."""
+    data, rows = _bundle.data, _bundle.data.test_rows
+    return {
+        "model": asdict(probes.text_reading(_bundle.model, data, rows)),
+        "reference": asdict(text_reference.bow_reading(data, rows)),
+    }

@@ -152,6 +152,7 @@ def test_attention_page_escapes_review_text(monkeypatch, app_bundle, fake_result
     assert "&lt;script&gt;" in bodies and "<script" not in bodies
     assert "<img" not in bodies
     assert any("convergence delta" in c for c in captions(at))  # IG beside the attention
+    assert any(m.value.startswith("**Does the related task read the text?**") for m in at.markdown)
     keys_ = {c.key for c in at.get("plotly_chart")}
     assert {"att-heatmap", "att-drivers"} <= keys_
 
@@ -167,6 +168,7 @@ def test_attention_filters_by_word_and_rating(monkeypatch, app_bundle, fake_resu
 def test_models_without_related_task_show_a_note(monkeypatch, sema_bundle, fake_results):
     at = open_page("attention", monkeypatch, sema_bundle, fake_results)
     assert any("no related task" in i.value for i in at.info)
+    assert not any("Does the related task read the text?" in m.value for m in at.markdown)
     assert "att-heatmap" not in {c.key for c in at.get("plotly_chart")}
     at.switch_page(page_file("predictor")).run()
     at.text_area(key="pred.whatif").input("great sound").run()
@@ -254,6 +256,9 @@ def test_pages_on_the_bundled_demo(page, monkeypatch, fake_results):
         at.switch_page(page_file(page)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    if page == "attention":  # the demo's r̂_y against the bag-of-words reference, in words
+        notes = [m.value for m in at.markdown if "Does the related task read the text?" in m.value]
+        assert len(notes) == 1 and "bag-of-words" in notes[0], notes
 
 
 def test_train_on_an_upload_with_a_size_limit(monkeypatch, app_bundle, fake_results, review_file):

@@ -37,3 +37,10 @@ def test_drivers_and_recommendations(bundle):
     assert len(top) == 3
     _full, pair = cached.pair_drivers(rec, "k", user, top[0]["item"])
     assert isinstance(pair, list)
+
+
+def test_text_reading_sets_r_y_beside_the_bag_of_words(bundle):
+    r = cached.text_reading(bundle, "k")
+    n = len(bundle.data.test_rows)
+    assert r["model"]["n"] == r["reference"]["n"] == n
+    assert r["reference"]["lam"] is not None and -1 <= r["model"]["correlation"] <= 1
