@@ -5,6 +5,7 @@ python scripts/results_markdown.py results/musical_instruments results/yelp_10k
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -74,6 +75,46 @@ def mean_std_table(folder: Path, name: str, key: str, title: str) -> str:
     return "\n".join(lines)
 
 
+WHO = {  # the ablations that ask what the history's text adds, with the reference read by stars
+    "rolling-bias": ("table3", "rolling-bias"),
+    "SEMAX (text + stars in the base)": ("table3", "semax"),
+    "stars only (masked-text)": ("ablation", "masked-text"),
+    "text only (fixed-base)": ("ablation", "fixed-base"),
+    "LSTMs read stars too (history-stars)": ("ablation", "history-stars"),
+}
+
+
+def by_user_bucket(folder: Path) -> str:
+    """Test RMSE by the user's number of training ratings, mean over seeds, for `WHO`: for whom
+    the history's text counts (each run's record keeps its bucketed errors)."""
+    records = [json.loads(p.read_text()) for p in sorted((folder / "runs").glob("*.json"))]
+    columns: dict[str, dict[str, list[float]]] = {}
+    sizes: dict[str, int] = {}
+    for label, (stage, name) in WHO.items():
+        for rec in records:
+            if rec["stage"] == stage and name in (rec["method"], rec["variant"]):
+                if stage == "table3" and rec["variant"]:
+                    continue
+                for b in rec["by_user"]:
+                    columns.setdefault(label, {}).setdefault(b["bucket"], []).append(b["rmse"])
+                    sizes[b["bucket"]] = b["n"]
+    if len(columns) < 2:
+        return ""
+    labels = [label for label in WHO if label in columns]
+    lines = [
+        f"Test RMSE by the user's training ratings on {folder.name} (mean over seeds):",
+        "",
+        "| user's ratings | test ratings | " + " | ".join(labels) + " |",
+        "|---|---|" + "---|" * len(labels),
+    ]
+    for bucket, n in sizes.items():
+        cells = [
+            f"{sum(v) / len(v):.4f}" for v in (columns[lb].get(bucket, []) for lb in labels) if v
+        ]
+        lines.append(f"| {bucket} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     folders = [Path(a) for a in sys.argv[1:]]
     print(table3(folders))
@@ -82,6 +123,7 @@ if __name__ == "__main__":
             bootstrap(f),
             mean_std_table(f, "beta", "beta", "β sweep (1.0 = SEMA)"),
             mean_std_table(f, "ablations", "variant", "Ablations"),
+            by_user_bucket(f),
         )
         for part in parts:
             if part:
