@@ -12,6 +12,7 @@ model's weights, so captum's hooks never touch the shared model.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -290,12 +291,22 @@ def rating_drivers(model, data: ReviewData, row: int) -> tuple[float, list[Histo
     return history_influence(model, data, int(data.user[row]), int(data.item[row]), uh, ih, base)
 
 
+_BASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (data, bases)
+
+
 def rating_base(model, data: ReviewData, row: int) -> float | None:
-    """The base rating `row` is predicted from (a causal or rolling base); None: the tables."""
+    """The base rating `row` is predicted from (a causal or rolling base); None: the tables.
+    Every rating's base is computed once per model and data, then looked up."""
     from semax.models.rolling_bias import causal_bases
     from semax.training.loop import rating_bases_apply
 
-    return float(causal_bases(model, data)[row]) if rating_bases_apply(model) else None
+    if not rating_bases_apply(model):
+        return None
+    seen = _BASES.get(model)
+    if seen is None or seen[0]() is not data:
+        seen = (weakref.ref(data), causal_bases(model, data))
+        _BASES[model] = seen
+    return float(seen[1][row])
 
 
 def pair_drivers(recommender, user: str, item: str) -> tuple[float, list[HistoryInfluence]]:

@@ -184,3 +184,21 @@ def test_peak_on_counts_reviews_whose_most_attended_word_is_a_target():
     stats = peak_on(attn, {"love", "broke"})
     assert stats == {"hit": 0.5, "chance": pytest.approx(1 / 3), "reviews": 2}
     assert peak_on([], {"love"}) == {"hit": 0.0, "chance": 0.0, "reviews": 0}
+
+
+def test_rating_base_follows_the_data_it_is_asked_about(semax_bundle):
+    from dataclasses import replace
+
+    from semax.models.rolling_bias import causal_bases
+
+    model, data = semax_bundle.model, semax_bundle.data
+    frozen = replace(data, config=replace(data.config, protocol="frozen"))
+    rows = data.test_rows[:40]
+    online = [rating_base(model, data, int(r)) for r in rows]
+    if online[0] is None:
+        pytest.skip("this model's base is its tables")
+    assert online == pytest.approx(causal_bases(model, data)[rows].tolist())
+    cut = [rating_base(model, frozen, int(r)) for r in rows]
+    assert cut == pytest.approx(causal_bases(model, frozen)[rows].tolist())
+    assert cut != pytest.approx(online)  # frozen reads no rolling terms
+    assert [rating_base(model, data, int(r)) for r in rows] == online  # the cache follows the data

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import platform
+import sys
 import time
+
+import pytest
 
 from studio.background import Job, progress_callback
 
@@ -41,3 +45,34 @@ def test_progress_callback_feeds_steps_epochs_and_progress():
     assert job.epochs == [{"event": "epoch", "epoch": 1, "valid_rmse": 1.0, "step": 1}]
     job.cancel()
     assert callback(step) is True
+
+
+def test_a_finished_job_releases_the_memory_it_freed(monkeypatch):
+    import studio.background as background
+
+    calls = []
+    monkeypatch.setattr(background, "release_memory", lambda: calls.append(1) or True)
+    job = Job("t", lambda j: [bytearray(1024) for _ in range(1000)] and 1).start()
+    job.wait(10)
+    assert job.status == "done" and calls == [1]
+    failed = Job("t", lambda j: 1 / 0).start()
+    failed.wait(10)
+    assert failed.status == "error" and calls == [1, 1]
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's"
+)
+def test_memory_a_thread_freed_goes_back_to_the_system():
+    import threading
+
+    from studio.background import release_memory
+
+    def work():
+        blocks = [bytearray(200) for _ in range(200_000)]  # small blocks: the thread's arena
+        del blocks
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert release_memory() is True
