@@ -2,13 +2,17 @@
 
     python scripts/make_demo_bundle.py            # from the repository root
 
-runs exactly these two commands (the second is recorded in the bundle's config.json and model
-card), then checks the result:
+runs exactly these three commands (the second is recorded in the bundle's config.json and model
+card; the third writes the closed-form baselines' Table 3 on the same split, which the home page
+shows beside the demo's own numbers), then checks the result:
 
     python -m semax demo-data --out build/semax-demo-data/synthetic-20000-seed0.json --reviews 20000 --seed 0
     python -m semax train --data build/semax-demo-data/synthetic-20000-seed0.json --out assets/semax-demo \
         --model semax --dim 32 --max-words 60 --max-history 5 --epochs 6 --lr 0.002 --seed 0 --device cpu \
         --no-share-encoder
+    python -m semax experiments --data build/semax-demo-data/synthetic-20000-seed0.json \
+        --out results/synthetic_demo --dataset synthetic_demo --methods bias,rolling-bias \
+        --seeds 1 --betas "" --ablations "" --max-words 60 --max-history 5
 
 Checks: the bundle loads (all bundle checks), it is under 10 MB; SEMAX's attention over the
 test reviews puts at least 3 times more mass on the planted key words (the opinion words that
@@ -35,6 +39,7 @@ sys.path.insert(0, str(REPO))  # `python scripts/make_demo_bundle.py` without in
 N_REVIEWS, SEED = 20_000, 0
 DATA = Path("build/semax-demo-data") / f"synthetic-{N_REVIEWS}-seed{SEED}.json"
 OUT = Path("assets/semax-demo")
+BASELINES = Path("results/synthetic_demo")  # closed forms: one seed is every seed
 TRAIN_ARGS = [
     "--model", "semax", "--dim", "32", "--max-words", "60", "--max-history", "5",
     "--epochs", "6", "--lr", "0.002", "--seed", str(SEED), "--device", "cpu",
@@ -95,6 +100,12 @@ def main() -> int:
             shutil.rmtree(out)
         semax("demo-data", "--out", str(DATA), "--reviews", str(N_REVIEWS), "--seed", str(SEED))
         semax("train", "--data", str(DATA), "--out", str(OUT), *TRAIN_ARGS)
+        shutil.rmtree(REPO / BASELINES, ignore_errors=True)
+        semax(
+            "experiments", "--data", str(DATA), "--out", str(BASELINES),
+            "--dataset", BASELINES.name, "--methods", "bias,rolling-bias", "--seeds", "1",
+            "--betas", "", "--ablations", "", "--max-words", "60", "--max-history", "5",
+        )  # fmt: skip
     truth_file = data.with_name(data.stem + ".truth.json")
     size = sum(f.stat().st_size for f in out.iterdir())
     report = {
