@@ -95,6 +95,9 @@ def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
     assert items | rated == set(reviews["item"])
 
 
+WHAT_IF = ["predict", "--model", "RUN", "--user", "u1", "--item", "i1", "--what-if", "ok"]
+
+
 @pytest.mark.parametrize(
     "argv, needle",
     [
@@ -104,38 +107,8 @@ def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
         (["evaluate", "--model", "no/such/folder"], "no such model folder"),
         (["predict", "--model", "MISSING", "--user", "u", "--item", "i"], "MISSING"),
         (["recommend", "--model", "RUN", "--user", "u1", "--top", "0"], "--top must be at least 1"),
-        (
-            [
-                "predict",
-                "--model",
-                "RUN",
-                "--user",
-                "u1",
-                "--item",
-                "i1",
-                "--what-if",
-                "ok",
-                "--stars",
-                "6",
-            ],
-            "stars must lie in 1..5",
-        ),
-        (
-            [
-                "predict",
-                "--model",
-                "RUN",
-                "--user",
-                "u1",
-                "--item",
-                "i1",
-                "--what-if",
-                "ok",
-                "--stars",
-                "1,2",
-            ],
-            "1 reviews but 2 stars",
-        ),
+        ([*WHAT_IF, "--stars", "6"], "stars must lie in 1..5"),
+        ([*WHAT_IF, "--stars", "1,2"], "1 reviews but 2 stars"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tiny_run, tmp_path, capsys, argv, needle):
