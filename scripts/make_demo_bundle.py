@@ -17,10 +17,10 @@ shows beside the demo's own numbers), then checks the result:
 Checks: the bundle loads (all bundle checks), it is under 10 MB; SEMAX's attention over the
 test reviews puts at least 3 times more mass on the planted key words (the opinion words that
 carry the ratings, listed in the corpus's truth file) than their share of the words, and a
-review's most attended word is one of its key words at least 3 times as often as by chance; the Predictor's what-if moves r_uv by at
-least 0.5 stars between three glowing and three harsh plain-English reviews for a new user
-(`semax.probes`). Reports too the share of key words among the 15 most attended words. Never
-trains on real data.
+review's most attended word is one of its key words at least 3 times as often as by chance; the
+Predictor's what-if moves r_uv by at least 0.5 stars between three glowing and three harsh
+plain-English reviews for a new user (`semax.probes`). Reports too the share of key words among
+the 15 most attended words. Never trains on real data.
 Prints one JSON report; exit status 1 when a check fails.
 """
 

@@ -26,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def probe_file(path: str, seed: int) -> dict:
     from semax.data.dataset import DataConfig, prepare
     from semax.data.readers import read_reviews
-    from semax.inference import Recommender
-    from semax.probes import text_reading, what_if_gap
+    from semax.probes import summary
     from semax.text_reference import bow_reading
     from semax.training import pipeline
     from semax.training.loop import TrainConfig
@@ -44,20 +43,15 @@ def probe_file(path: str, seed: int) -> dict:
         refit=True,
     )
     data, test = bundle.data, bundle.data.test_rows
-    reads = text_reading(bundle.model, data, test)
     bow = bow_reading(data, test)
-    gap = what_if_gap(Recommender(bundle.model, data))
     return {
         "data": Path(path).name,
         "seed": seed,
         "test_mae": round(bundle.metrics["mae"], 4),
         "test_rmse": round(bundle.metrics["rmse"], 4),
-        "r_y_corr": round(reads.correlation, 4),
-        "r_y_std": round(reads.std, 4),
+        **summary(bundle.model, data, test),  # r_y's reading and the what-if gap
         "bow_corr": round(bow.correlation, 4),
         "bow_lam": bow.lam,
-        "what_if_new_user": round(gap.new_user, 4),
-        "what_if_known_user": round(gap.known_user, 4),
         "seconds": round(time.perf_counter() - t0, 1),
     }
 

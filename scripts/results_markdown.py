@@ -92,9 +92,10 @@ def by_user_bucket(folder: Path) -> str:
     sizes: dict[str, int] = {}
     for label, (stage, name) in WHO.items():
         for rec in records:
-            if rec["stage"] == stage and name in (rec["method"], rec["variant"]):
-                if stage == "table3" and rec["variant"]:
-                    continue
+            if (
+                rec["stage"] == stage
+                and rec["variant" if stage == "ablation" else "method"] == name
+            ):
                 for b in rec["by_user"]:
                     columns.setdefault(label, {}).setdefault(b["bucket"], []).append(b["rmse"])
                     sizes[b["bucket"]] = b["n"]
@@ -109,7 +110,8 @@ def by_user_bucket(folder: Path) -> str:
     ]
     for bucket, n in sizes.items():
         cells = [
-            f"{sum(v) / len(v):.4f}" for v in (columns[lb].get(bucket, []) for lb in labels) if v
+            f"{sum(v) / len(v):.4f}" if v else "–"
+            for v in (columns[lb].get(bucket, []) for lb in labels)
         ]
         lines.append(f"| {bucket} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

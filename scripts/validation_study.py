@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # without installi
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from semax import probes  # noqa: E402
 from semax.data import DataConfig, prepare  # noqa: E402
 from semax.data.readers import read_reviews  # noqa: E402
 from semax.data.word_vectors import train_word_vectors  # noqa: E402
@@ -79,26 +80,8 @@ def main() -> None:
                 "seconds": round(time.perf_counter() - start, 1),
             }
             if args.probes:
-                row.update(probe(bundle.model, data, valid))
+                row.update(probes.summary(bundle.model, data, valid))
             print(json.dumps(row), flush=True)
-
-
-def probe(model, data, valid) -> dict:
-    """The history and text probes of `semax.probes` on the validation-stage model."""
-    from semax.inference import Recommender
-    from semax.models.semax import SEMAX
-    from semax.probes import text_reading, what_if_gap
-
-    out = {}
-    if isinstance(model, SEMAX) and model.cfg.use_text:
-        gap = what_if_gap(Recommender(model, data))
-        out.update(
-            what_if_new_user=round(gap.new_user, 4), what_if_known_user=round(gap.known_user, 4)
-        )
-    if isinstance(model, SEMAX) and model.cfg.related_task:
-        reading = text_reading(model, data, valid)
-        out.update(r_y_corr=round(reading.correlation, 4), r_y_std=round(reading.std, 4))
-    return out
 
 
 if __name__ == "__main__":

@@ -198,9 +198,7 @@ class Recommender:
         bias); a star outside 1..5 is refused."""
         uid, vid = self._ids(user, item)
         uh, ih = self.history("user", user), self.history("item", item)
-        stars = list(extra_user_ratings or [])
-        if any(not 1.0 <= float(s) <= 5.0 for s in stars):
-            raise SemaxError(f"what-if stars must lie in 1..5, not {stars}")
+        stars = check_stars(extra_user_ratings or [])
         if isinstance(self.model, RollingBias):
             raw = float(self._predict_rolling(user, uid, [item], np.array([vid]), stars)[0])
         elif self.cached:
@@ -389,9 +387,15 @@ def parse_stars(typed: str, n: int) -> list[float]:
         raise SemaxError(f"stars must be numbers from 1 to 5, not {typed!r}") from None
     if len(stars) != n:
         raise SemaxError(f"{n} reviews but {len(stars)} stars: give one per review, or none")
+    return check_stars(stars)
+
+
+def check_stars(stars) -> list[float]:
+    """What-if stars as floats; a star outside 1..5 is refused (a SemaxError)."""
+    stars = [float(s) for s in stars]
     bad = [s for s in stars if not 1 <= s <= 5]
     if bad:
-        raise SemaxError(f"stars must lie in 1..5; {bad[0]:g} does not")
+        raise SemaxError(f"what-if stars must lie in 1..5; {bad[0]:g} does not")
     return stars
 
 

@@ -83,3 +83,21 @@ def text_reading(model, data: ReviewData, rows: np.ndarray, batch_size: int = 10
         preds.append(model.relate(batch.target_tokens, batch.target_lengths, u, v)[0].float().cpu())
     r_y = torch.cat(preds).numpy().astype(np.float64) if preds else np.zeros(0)
     return TextReading(correlation(r_y, data.rating[rows]), float(r_y.std()), len(rows))
+
+
+def summary(model, data: ReviewData, rows: np.ndarray) -> dict:
+    """The probes a model has, as plain rounded numbers: the what-if gap (SEMAX reading history
+    texts) and r_y's reading of the reviews `rows` (SEMAX with a related task); {} otherwise."""
+    from semax.inference import Recommender
+    from semax.models.semax import SEMAX
+
+    out: dict = {}
+    if isinstance(model, SEMAX) and model.cfg.use_text:
+        gap = what_if_gap(Recommender(model, data))
+        out.update(
+            what_if_new_user=round(gap.new_user, 4), what_if_known_user=round(gap.known_user, 4)
+        )
+    if isinstance(model, SEMAX) and model.cfg.related_task:
+        reading = text_reading(model, data, rows)
+        out.update(r_y_corr=round(reading.correlation, 4), r_y_std=round(reading.std, 4))
+    return out
