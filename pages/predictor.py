@@ -1,10 +1,11 @@
 """Predictor: r̂_uv for a user and an item with both histories; what-if reviews (r̂_y with its
-attention, and r̂_uv before → after adding the review to the user's history; `?whatif=` fills it);
-top-N items."""
+attention, and r̂_uv before → after adding the reviews to the user's or the item's history;
+`?whatif=` fills it, `?side=item` picks the item's); top-N items."""
 
 import pandas as pd
 import streamlit as st
 
+from semax.inference import WRITER
 from studio import cached, charts, pickers, render, share, whatif
 from studio.errors import SemaxError
 from studio.navigation import ensure_routed
@@ -19,6 +20,7 @@ rec, reviews = cur.rec, cur.data.reviews
 share.seed("user", "pred.user", share.member(rec.user_reviews, "user", new_ok=True))
 share.seed("item", "pred.item", share.member(rec.item_reviews, "item", new_ok=True))
 share.seed("whatif", "pred.whatif", str)
+share.seed("side", "pred.side", whatif.side_of)
 
 c1, c2 = st.columns(2)
 user = pickers.id_picker(
@@ -67,12 +69,19 @@ if has_history and st.toggle("Show which earlier reviews drive r̂_uv", key="pre
 def what_if(user: str, item: str, before) -> None:
     """Typing here reruns only this part of the page (fast); the rest stays as it is."""
     st.subheader("What if")
+    side = st.radio(
+        "The reviews join",
+        list(whatif.SIDES),
+        format_func=whatif.SIDES.get,
+        key="pred.side",
+        horizontal=True,
+    )
     text = st.text_area(
-        "Type reviews as this user about this item (a blank line between reviews)",
+        whatif.LABELS[side],
         key="pred.whatif",
         placeholder="great sound, sturdy and cheap\n\nit broke after a week",
     )
-    share.keep(whatif=text.strip() or None)
+    share.keep(whatif=text.strip() or None, side=None if side == "user" else side)
     texts = whatif.split_reviews(text)
     if not texts:
         return
@@ -82,11 +91,12 @@ def what_if(user: str, item: str, before) -> None:
     )
     try:
         stars = whatif.parse_stars(typed, len(texts))
-        path = cached.what_if_path(rec, cur.key, user, item, tuple(texts), tuple(stars))
+        path = cached.what_if_path(rec, cur.key, user, item, tuple(texts), tuple(stars), side)
     except SemaxError as exc:
         st.error(str(exc))
         return
-    tr = rec.rate_text(user, item, texts[-1]) if cur.related else None
+    writer = user if side == "user" else WRITER
+    tr = rec.rate_text(writer, item, texts[-1]) if cur.related else None
     left, mid, right = st.columns(3)
     with left:
         if tr is None:
@@ -100,7 +110,7 @@ def what_if(user: str, item: str, before) -> None:
             st.info(last["note"])
         else:
             st.metric(
-                f"r̂_uv of {cur.bundle.kind} with the reviews in the user's history",
+                f"r̂_uv of {cur.bundle.kind} with the reviews in {whatif.SIDES[side]}",
                 f"{min(5.0, max(1.0, last['r_uv'])):.2f}",
                 delta=f"{last['r_uv'] - before.raw:+.3f}",
             )
@@ -114,7 +124,7 @@ def what_if(user: str, item: str, before) -> None:
         )
     if len(path) > 1 or "reference_r_uv" in last:
         render.table(whatif.path_frame(path, before.raw), "pred-whatif", key="pred-whatif")
-        st.caption(whatif.CAPTION)
+        st.caption(whatif.caption(side))
     if tr is not None:
         render.words(tr.tokens, tr.alpha, tr.known)
         note = (
@@ -122,7 +132,7 @@ def what_if(user: str, item: str, before) -> None:
             "the model does not know."
         )
         st.caption(note)
-        title = f"Attention of {cur.bundle.kind} on a what-if review ({user} → {item})"
+        title = f"Attention of {cur.bundle.kind} on a what-if review ({writer} → {item})"
         render.attention_download("what-if-attention", title, tr.tokens, tr.alpha, tr.known, note)
 
 

@@ -50,6 +50,10 @@ class TextRating:
         return dict(vars(self))
 
 
+SIDES = ("user", "item")  # whose history a what-if review joins
+WRITER = "<what-if writer>"  # the unknown user who writes an item's what-if reviews
+
+
 def clip(r: float) -> float:
     return float(min(5.0, max(1.0, r)))
 
@@ -192,49 +196,50 @@ class Recommender:
         item: str,
         extra_user_reviews: list[str] | None = None,
         extra_user_ratings: list[float] | None = None,
+        extra_item_reviews: list[str] | None = None,
+        extra_item_ratings: list[float] | None = None,
     ) -> Prediction:
         """r_uv for a pair now; `extra_user_reviews` adds hypothetical reviews (texts) to the
         user's history, `extra_user_ratings` their stars for a model that reads stars (the rolling
-        bias); a star outside 1..5 is refused."""
+        bias); `extra_item_*` the same for the item's history (reviews by users the model does not
+        know). A star outside 1..5 is refused."""
         uid, vid = self._ids(user, item)
         uh, ih = self.history("user", user), self.history("item", item)
-        stars = check_stars(extra_user_ratings or [])
+        u_stars = check_stars(extra_user_ratings or [])
+        v_stars = check_stars(extra_item_ratings or [])
         if isinstance(self.model, RollingBias):
-            raw = float(self._predict_rolling(user, uid, [item], np.array([vid]), stars)[0])
+            raw = self._predict_rolling(user, uid, [item], np.array([vid]), u_stars, v_stars)[0]
         elif self.cached:
-            stars = (
-                self.what_if_stars(user, item, extra_user_reviews, stars)
-                if extra_user_reviews
-                else []
-            )
+            u_stars = self.what_if_stars(user, item, extra_user_reviews or [], u_stars)
+            v_stars = self.what_if_stars(WRITER, item, extra_item_reviews or [], v_stars)
+            h_u = self._state_with("user", user, uh, extra_user_reviews, u_stars)
+            h_v = self._state_with("item", item, ih, extra_item_reviews, v_stars)
             u_t = torch.tensor([uid], device=self.device)
             v_t = torch.tensor([vid], device=self.device)
-            if extra_user_reviews:
-                h_u = self._history_state(
-                    "user",
-                    uh,
-                    self._encode_texts(extra_user_reviews),
-                    torch.tensor(stars, dtype=torch.float32, device=self.device),
-                )
-            else:
-                h_u = self.state("user", user)
-            h_v = self.state("item", item)
             u, v = self.model.factors(u_t, v_t)
-            base = self.base_now(user, [item], stars)
-            r_uv = self.model.rate(u, v, h_u.unsqueeze(0), h_v.unsqueeze(0), u_t, v_t, base)[0]
-            raw = float(r_uv[0])
+            base = self.base_now(user, [item], u_stars, v_stars)
+            raw = self.model.rate(u, v, h_u.unsqueeze(0), h_v.unsqueeze(0), u_t, v_t, base)[0][0]
         else:
-            if extra_user_reviews or stars:
+            if extra_user_reviews or u_stars or extra_item_reviews or v_stars:
                 raise SemaxError(
                     f"{type(self.model).__name__} does not read review histories; what-if reviews "
                     "need a SEMAX model (or stars, for rolling-bias)"
                 )
-            raw = float(self._predict_generic(np.array([uid]), np.array([vid]), [uh], [ih])[0])
+            raw = self._predict_generic(np.array([uid]), np.array([vid]), [uh], [ih])[0]
+        raw = float(raw)
         return Prediction(user, item, clip(raw), raw, uid == 0, vid == 0, uh.tolist(), ih.tolist())
+
+    def _state_with(self, side: str, name: str, hist, texts, stars) -> torch.Tensor:
+        """h_u (h_v) now, with what-if review texts (and their stars) appended when given."""
+        if not texts:
+            return self.state(side, name)
+        extra = torch.tensor(stars, dtype=torch.float32, device=self.device)
+        return self._history_state(side, hist, self._encode_texts(texts), extra)
 
     def what_if_stars(self, user: str, item: str, texts: list[str], stars=()) -> list[float]:
         """The stars of what-if reviews: those given, else r_y of each text (clipped) where the
-        model has a related task, else 0 (not known)."""
+        model has a related task, else 0 (not known). An item's what-if reviews are rated as
+        written by `WRITER`, a user the model does not know."""
         if len(stars):
             if len(stars) != len(texts):
                 raise SemaxError(f"{len(texts)} what-if reviews but {len(stars)} stars")
@@ -289,12 +294,22 @@ class Recommender:
         codes = self.data.user_code if side == "user" else self.data.item_code
         return int(codes[rows[0]]) if rows is not None and len(rows) else -1
 
-    def _priors_now(self, user: str, items: list[str], stars=()) -> np.ndarray:
-        """The rolling terms' sums (B, 4) for one user and many items, now."""
+    def _priors_now(self, user: str, items: list[str], stars=(), item_stars=()) -> np.ndarray:
+        """The rolling terms' sums (B, 4) for one user and many items, now; what-if stars of
+        the user (`stars`) and of every item (`item_stars`) counted in."""
         codes = np.array([self._code("item", name) for name in items], dtype=np.int64)
         uid = self.user_index.get(user, 0)
+        vids = np.array([self.item_index.get(n, 0) for n in items], dtype=np.int64)
         return rolling.priors_now(
-            self.model, self.data, self._code("user", user), codes, stars, uid, self._now_sums
+            self.model,
+            self.data,
+            self._code("user", user),
+            codes,
+            [s for s in stars if s >= 1],  # (0: a star not known)
+            uid,
+            self._now_sums,
+            [s for s in item_stars if s >= 1],
+            vids,
         )
 
     @functools.cached_property
@@ -302,21 +317,28 @@ class Recommender:
         """The rolling terms' sums per user and item after all the data (computed once)."""
         return rolling.now_sums(self.model, self.data)
 
-    def _predict_rolling(self, user: str, uid: int, items: list[str], vids, stars=()) -> np.ndarray:
+    def _predict_rolling(
+        self, user: str, uid: int, items: list[str], vids, stars=(), item_stars=()
+    ) -> np.ndarray:
         """The rolling bias for one user and many items, now (after all the data)."""
         batch = assemble(
             self.data.store, np.full(len(items), uid), vids, *_empty(len(items), self.H)
         )
-        batch.prior = torch.from_numpy(self._priors_now(user, items, stars).astype(np.float32))
+        batch.prior = torch.from_numpy(
+            self._priors_now(user, items, stars, item_stars).astype(np.float32)
+        )
         return self.model.predict(batch.to(self.device)).float().cpu().numpy()
 
-    def base_now(self, user: str, items: list[str], stars=()) -> torch.Tensor | None:
+    def base_now(self, user: str, items: list[str], stars=(), item_stars=()) -> torch.Tensor | None:
         """SEMAX with `base="rolling"`: mu + b_u + b_v + the rolling terms now (B,), with the
-        what-if stars in the user's; None (the bias tables) for the other bases."""
+        what-if stars in the user's (and the items'); None (the bias tables) for the other
+        bases."""
         if getattr(self.model.cfg, "base", "") != "rolling":
             return None
         cfg = self.model.cfg
-        terms = rolling.shrunk(self._priors_now(user, items, stars), *rolling.shrinkage(cfg))
+        terms = rolling.shrunk(
+            self._priors_now(user, items, stars, item_stars), *rolling.shrinkage(cfg)
+        )
         uid = self.user_index.get(user, 0)
         vids = np.array([self.item_index.get(n, 0) for n in items])
         mu, b_u, b_v = (
@@ -400,22 +422,33 @@ def check_stars(stars) -> list[float]:
 
 
 def what_if_path(
-    rec: Recommender, user: str, item: str, texts: list[str], stars=(), reference=None
+    rec: Recommender,
+    user: str,
+    item: str,
+    texts: list[str],
+    stars=(),
+    reference=None,
+    side: str = "user",
 ) -> list[dict]:
-    """r_uv as each what-if review joins the user's history, one row per review: its stars (given,
-    else r_y of the text), the model's r_uv and, with `reference` (a Recommender of a model that
-    reads stars, e.g. the rolling bias), the reference's."""
-    stars = rec.what_if_stars(user, item, texts, list(stars))
+    """r_uv as each what-if review joins the user's (`side="item"`: the item's) history, one row
+    per review: its stars (given, else r_y of the text), the model's r_uv and, with `reference`
+    (a Recommender of a model that reads stars, e.g. the rolling bias), the reference's."""
+    if side not in SIDES:
+        raise SemaxError(f"a what-if joins the history of {' or '.join(SIDES)}, not {side!r}")
+    writer = user if side == "user" else WRITER
+    stars = rec.what_if_stars(writer, item, texts, list(stars))
     rows = []
     for k in range(1, len(texts) + 1):
         known = stars[:k] if all(s >= 1 for s in stars[:k]) else None
         row = {"review": k, "stars": stars[k - 1] or None}
         try:
-            row["r_uv"] = rec.predict(user, item, texts[:k], known).raw
+            asked = {f"extra_{side}_reviews": texts[:k], f"extra_{side}_ratings": known}
+            row["r_uv"] = rec.predict(user, item, **asked).raw
         except SemaxError as exc:  # a model that reads no histories
             row.update(r_uv=None, note=str(exc))
         if reference is not None and known is not None:
-            row["reference_r_uv"] = reference.predict(user, item, extra_user_ratings=known).raw
+            asked = {f"extra_{side}_ratings": known}
+            row["reference_r_uv"] = reference.predict(user, item, **asked).raw
         rows.append(row)
     return rows
 

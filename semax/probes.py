@@ -31,12 +31,14 @@ class WhatIfGap:
     new_user: float  # mean r_uv(glowing history) - r_uv(harsh history), a user with no reviews
     known_user: float  # mean r_uv(own history) - r_uv(own history + harsh), known users
     items: int
+    new_item: float = 0.0  # the same as new_user for an item with no reviews (known users')
 
 
 def what_if_gap(recommender, n_items: int = 30, seed: int = 0) -> WhatIfGap:
     """How far three harsh against three glowing reviews move r_uv (raw, before clipping): for
-    a new user over `n_items` random items, and for as many random known users (each with a
-    random item) when the harsh ones join their own history."""
+    a new user over `n_items` random items, for as many random known users (each with a random
+    item) when the harsh ones join their own history, and for a new item (the reviews in its
+    history, written by new users) asked about by those known users."""
     rng = np.random.default_rng(seed)
     names, users = recommender.item_names, recommender.user_names
     items = [names[i] for i in rng.choice(len(names), min(n_items, len(names)), replace=False)]
@@ -51,7 +53,14 @@ def what_if_gap(recommender, n_items: int = 30, seed: int = 0) -> WhatIfGap:
         - recommender.predict(u, v, extra_user_reviews=list(HARSH)).raw
         for u, v in zip(known, items, strict=True)
     ]
-    return WhatIfGap(float(np.mean(new)), float(np.mean(drop)), len(items))
+    new_item = [
+        recommender.predict(u, "<what-if item>", extra_item_reviews=list(GLOWING)).raw
+        - recommender.predict(u, "<what-if item>", extra_item_reviews=list(HARSH)).raw
+        for u in known
+    ]
+    return WhatIfGap(
+        float(np.mean(new)), float(np.mean(drop)), len(items), float(np.mean(new_item))
+    )
 
 
 @dataclass
@@ -95,7 +104,9 @@ def summary(model, data: ReviewData, rows: np.ndarray) -> dict:
     if isinstance(model, SEMAX) and model.cfg.use_text:
         gap = what_if_gap(Recommender(model, data))
         out.update(
-            what_if_new_user=round(gap.new_user, 4), what_if_known_user=round(gap.known_user, 4)
+            what_if_new_user=round(gap.new_user, 4),
+            what_if_known_user=round(gap.known_user, 4),
+            what_if_new_item=round(gap.new_item, 4),
         )
     if isinstance(model, SEMAX) and model.cfg.related_task:
         reading = text_reading(model, data, rows)

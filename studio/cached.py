@@ -86,10 +86,12 @@ def reference_now(_rec, key: str, user: str, item: str) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def what_if_path(_rec, key: str, user: str, item: str, texts: tuple, stars: tuple) -> list[dict]:
+def what_if_path(
+    _rec, key: str, user: str, item: str, texts: tuple, stars: tuple, side: str = "user"
+) -> list[dict]:
     from semax.inference import what_if_path as path
 
-    return path(_rec, user, item, list(texts), list(stars), reference(_rec, key))
+    return path(_rec, user, item, list(texts), list(stars), reference(_rec, key), side)
 
 
 @st.cache_data(

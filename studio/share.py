@@ -2,7 +2,8 @@
 review id are query parameters (`st.query_params`), e.g. `/predictor?user=U&item=I`,
 `/attention?review=12&model=runs/my-model` or `/?model=owner/name@v1`; `vs` names the Compare
 page's second model the same way, `tab` the Model or Errors page's open tab (`st.tabs` binds it),
-`whatif` the Predictor's what-if text, `dataset` the Errors page's saved results and `baseline`
+`whatif` the Predictor's what-if text, `side` whose history it joins (`item`; the user's by
+default), `dataset` the Errors page's saved results and `baseline`
 the kind the Compare page trains as B.
 
 A parameter from the address is applied once, when it differs from what this session last
@@ -23,7 +24,18 @@ from semax.errors import BundleError
 from studio import messages
 from studio.state import DEMO, DEMO_SOURCE, FOLDER_SOURCE, HUB_SOURCE, SOURCE_KEY
 
-PARAMS = ("model", "vs", "user", "item", "review", "tab", "whatif", "dataset", "baseline")
+PARAMS = (
+    "model",
+    "vs",
+    "user",
+    "item",
+    "review",
+    "tab",
+    "whatif",
+    "side",
+    "dataset",
+    "baseline",
+)
 DEMO_PARAM = "demo"  # ?model=demo: the bundled demo (the default, so never written)
 _SEEN = "studio.share.seen"  # {parameter: the value last applied or written}
 # the sidebar's widgets (studio.sidebar) that a `model` parameter fills

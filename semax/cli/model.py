@@ -198,6 +198,13 @@ def _predict_args(p: argparse.ArgumentParser) -> None:
         default="",
         help='the what-if reviews\' stars, one per review ("1,5,2"); default: r_y of each text',
     )
+    p.add_argument(
+        "--what-if-side",
+        choices=("user", "item"),
+        default="user",
+        help="whose history the what-if reviews join: the user's (written by this user) or the "
+        "item's (written by users the model does not know)",
+    )
 
 
 @command(
@@ -216,7 +223,9 @@ def run_predict(args: argparse.Namespace) -> None:
     if args.text is not None:
         out["text"] = rec.rate_text(args.user, args.item, args.text).to_dict()
     if args.what_if:
-        out["what_if"] = what_if_path(rec, args.user, args.item, args.what_if, stars)
+        out["what_if"] = what_if_path(
+            rec, args.user, args.item, args.what_if, stars, side=args.what_if_side
+        )
 
     def human(r: dict) -> str:
         flags = [
@@ -232,7 +241,10 @@ def run_predict(args: argparse.Namespace) -> None:
             )
         for step in r.get("what_if", []):
             moved = "n/a" if step["r_uv"] is None else f"{step['r_uv']:.3f}"
-            line += f"\nafter what-if review {step['review']} ({step['stars'] or '?'} stars): r_uv = {moved}"
+            line += (
+                f"\nafter what-if review {step['review']} in the {args.what_if_side}'s history "
+                f"({step['stars'] or '?'} stars): r_uv = {moved}"
+            )
         return line
 
     emit(args, out, human)

@@ -174,12 +174,15 @@ def priors_now(
     extra_user=(),
     user_id: int = 0,
     sums: dict | None = None,
+    extra_item=(),
+    item_ids: np.ndarray | None = None,
 ) -> np.ndarray:
     """(B, 4) priors of one user and B items asked about now (codes into `data`; -1: unknown
     to the data). `extra_user`: stars the user writes now (the what-if), about items the model
-    does not know; their residuals take the user's bias (`user_id`, its model id). `sums`:
-    `now_sums(model, data)`, when the caller keeps it."""
-    mu, b_u, _ = _biases(model)
+    does not know; their residuals take the user's bias (`user_id`, its model id). `extra_item`:
+    stars that users the model does not know write now about each of the items (`item_ids`, their
+    model ids, give the item biases). `sums`: `now_sums(model, data)`, when the caller keeps it."""
+    mu, b_u, b_v = _biases(model)
     sums = sums or now_sums(model, data)
     (user_total, user_count), (item_total, item_count) = sums["user"], sums["item"]
     s_u = n_u = 0.0
@@ -192,6 +195,11 @@ def priors_now(
     known = codes >= 0
     s_v = np.where(known, item_total[np.maximum(codes, 0)], 0.0)
     n_v = np.where(known, item_count[np.maximum(codes, 0)], 0.0)
+    if len(extra_item):
+        ids = np.zeros(len(codes), dtype=np.int64) if item_ids is None else np.asarray(item_ids)
+        stars = np.asarray(extra_item, dtype=np.float64)
+        s_v = s_v + stars.sum() - len(stars) * (mu + b_v[ids])
+        n_v = n_v + len(stars)
     return np.stack([np.full(len(codes), s_u), np.full(len(codes), n_u), s_v, n_v], axis=1)
 
 

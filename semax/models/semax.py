@@ -95,6 +95,13 @@ class SemaxConfig:
             "y, Eq. 13-14)"
         },
     )
+    rating_ids: bool = field(
+        default=True,
+        metadata={
+            "help": "u and v in r_uv's features (Eq. 15); False leaves r_uv to its base and the "
+            "histories (u and v still serve the related task)"
+        },
+    )
     bias_reg_user: float | None = None  # lam_u of a closed-form base (None: chosen on validation)
     bias_reg_item: float | None = None  # lam_v of a closed-form base (None: chosen on validation)
     k_user: float | None = None  # shrinkage of the rolling base (None: chosen on validation)
@@ -180,6 +187,8 @@ class HistoryEncoder(nn.Module):
     def forward(
         self, review_emb: torch.Tensor, history: torch.Tensor, length: torch.Tensor
     ) -> torch.Tensor:
+        if not len(review_emb):  # no batch row has a history (e.g. the data's first ratings)
+            return self.empty.expand(len(length), -1)
         steps = max(int(length.max()), 1)
         seq = review_emb[history[:, :steps].T.clamp(min=0)]  # (H, B, D3); empty slots masked
         h = last_state(self.lstm(seq)[0], length)  # (B, D3)
@@ -246,7 +255,9 @@ class SEMAX(nn.Module):
         self.user_bias = nn.Embedding(cfg.n_users, 1)
         self.item_bias = nn.Embedding(cfg.n_items, 1)
         self.register_buffer("mu", torch.tensor(float(cfg.global_mean)))
-        d_in = 2 * cfg.d_factor + (2 * cfg.d_text if cfg.use_text else 0)
+        d_in = (2 * cfg.d_factor if self.ids_in_rating(cfg) else 0) + (
+            2 * cfg.d_text if cfg.use_text else 0
+        )
         self.feature = nn.Linear(d_in, cfg.d_hidden)  # W, b  (Eq. 15)
         self.out = nn.Linear(cfg.d_hidden, 1, bias=False)  # w  (Eq. 16)
         self.drop = Dropout(cfg.dropout)
@@ -274,6 +285,11 @@ class SEMAX(nn.Module):
             nn.init.zeros_(self.out.weight)
         with torch.no_grad():
             self.word_emb.weight[0].zero_()
+
+    @staticmethod
+    def ids_in_rating(cfg: SemaxConfig) -> bool:
+        """Whether Eq. 15 reads u and v (always without text: then they are all it reads)."""
+        return cfg.rating_ids or not cfg.use_text
 
     # -- pieces, reused by the inference caches -------------------------------------------------
 
@@ -343,7 +359,8 @@ class SEMAX(nn.Module):
 
     def rate(self, u, v, h_u, h_v, user, item, base=None) -> tuple[torch.Tensor, torch.Tensor]:
         """Eq. 15-16 plus the global mean and the biases (`base`, (B,): given per rating)."""
-        parts = [u, v, h_u, h_v] if self.cfg.use_text else [u, v]
+        ids = [u, v] if self.ids_in_rating(self.cfg) else []
+        parts = ids + [h_u, h_v] if self.cfg.use_text else ids
         z_uv = F.relu(self.feature(torch.cat(parts, dim=-1)))  # (B, D5)  Eq. 15
         r_uv = self.out(self.drop(z_uv)).squeeze(-1)  # (B,)  Eq. 16
         if base is not None:

@@ -133,6 +133,10 @@ def test_predictor_prediction_changes_with_the_what_if_text(monkeypatch, app_bun
     second = answer("awful bad broken hate cheap awful")
     assert first[0] != second[0]  # r_y of the typed text
     assert first[1] != second[1]  # r_uv after adding it to the user's history
+    at.radio(key="pred.side").set_value("item").run()  # the same review, in the item's history
+    assert at.query_params["side"] == "item"  # the address keeps the side
+    assert "the item's history" in " ".join(m.label for m in at.metric)
+    assert next(c for c in captions(at) if c.startswith("before ")) != second[1]
     assert re.match(r"before \d\.\d{4} → after \d\.\d{4}", second[1])
     assert any(h.value.count('class="semax-word"') == 6 for h in at.get("html"))  # coloured words
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from semax.data.history import NO_REVIEW
-from semax.inference import Recommender
+from semax.errors import SemaxError
+from semax.inference import Recommender, what_if_path
 from semax.training.batching import assemble
 from tests.helpers import small_semax
 
@@ -53,6 +54,30 @@ def test_hypothetical_review_moves_the_prediction(rec):
     before = rec.predict("u1", "i2").raw
     after = rec.predict("u1", "i2", extra_user_reviews=["awful awful bad broken"]).raw
     assert after != pytest.approx(before, abs=1e-7)
+
+
+def test_what_if_reviews_in_the_item_s_history_move_the_prediction(rec):
+    before = rec.predict("u1", "i2")
+    after = rec.predict("u1", "i2", extra_item_reviews=["awful awful bad broken"])
+    assert after.raw != pytest.approx(before.raw, abs=1e-7)
+    assert after.item_history == before.item_history  # the data's history is left as it was
+    assert rec.predict("u1", "i2").raw == pytest.approx(before.raw, abs=1e-7)
+    user_side = rec.predict("u1", "i2", extra_user_reviews=["awful awful bad broken"]).raw
+    assert user_side != pytest.approx(after.raw, abs=1e-7)  # another history, another answer
+
+
+def test_what_if_path_walks_the_item_s_history_and_refuses_another_side(rec):
+    texts = ["great great good", "awful bad"]
+    path = what_if_path(rec, "u1", "i2", texts, side="item")
+    assert [row["review"] for row in path] == [1, 2]
+    assert path[-1]["r_uv"] == pytest.approx(
+        rec.predict(
+            "u1", "i2", extra_item_reviews=texts, extra_item_ratings=[row["stars"] for row in path]
+        ).raw,
+        abs=1e-6,
+    )
+    with pytest.raises(SemaxError, match="user or item"):
+        what_if_path(rec, "u1", "i2", texts, side="shop")
 
 
 def test_rate_text_attends_over_the_typed_words(rec):

@@ -458,6 +458,7 @@ def test_demo_bundle_what_if_moves_a_new_user_s_rating_half_a_star():
     gap = what_if_gap(Recommender.from_bundle(hub.load(DEMO)))
     assert gap.new_user >= 0.5, gap
     assert gap.known_user > 0, gap
+    assert gap.new_item >= 0.5, gap  # the same reviews in a new item's history
 
 
 def test_demo_bundle_has_its_baselines_saved_on_the_same_test_split():

@@ -72,6 +72,18 @@ def test_predict_what_if_gives_r_uv_after_each_review(tiny_run, capsys):
     assert path[0]["r_uv"] != result["raw"]  # the history moved the prediction
 
 
+def test_predict_what_if_side_item_puts_the_reviews_in_the_item_s_history(tiny_run, capsys):
+    out, _ = tiny_run
+    argv = ["predict", "--model", out, "--user", "u3", "--item", "i1", "--what-if", "awful junk"]
+    _, user_side, _ = run(capsys, *argv, "--json")
+    code, stdout, _ = run(capsys, *argv, "--what-if-side", "item", "--json")
+    assert code == 0
+    item_side = json.loads(stdout)["what_if"][0]["r_uv"]
+    assert item_side != json.loads(user_side)["what_if"][0]["r_uv"]
+    code, stdout, err = run(capsys, *argv, "--what-if-side", "item")
+    assert "in the item's history" in stdout + err
+
+
 def test_recommend_lists_unrated_items_best_first(tiny_run, capsys):
     import pandas as pd
 
@@ -121,10 +133,20 @@ def test_bad_input_exits_2_with_one_line(tiny_run, tmp_path, capsys, argv, needl
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("flag, value", [("--model", "nope"), ("--protocol", "later")])
-def test_unknown_choice_is_an_argument_error(capsys, flag, value):
+TRAIN = ["train", "--data", "x", "--out", "y"]
+
+
+@pytest.mark.parametrize(
+    "argv, flag, value",
+    [
+        (TRAIN, "--model", "nope"),
+        (TRAIN, "--protocol", "later"),
+        (WHAT_IF, "--what-if-side", "shop"),
+    ],
+)
+def test_unknown_choice_is_an_argument_error(capsys, argv, flag, value):
     with pytest.raises(SystemExit) as exc:
-        main(["train", "--data", "x", "--out", "y", flag, value])
+        main([*argv, flag, value])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice" in err and flag in err

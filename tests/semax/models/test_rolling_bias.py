@@ -94,6 +94,10 @@ def test_the_refit_keeps_k_and_the_bundle_answers_now_and_what_if(tmp_path):
     assert {t["item"]: t["raw"] for t in top}[item] == pytest.approx(plain, abs=1e-6)
     with pytest.raises(SemaxError, match="1..5"):
         rec.predict(user, item, extra_user_ratings=[6])
+    harsh = rec.predict(user, "a new item", extra_item_ratings=[1, 1, 1]).raw
+    glowing = rec.predict(user, "a new item", extra_item_ratings=[5, 5, 5]).raw
+    assert glowing - harsh > 0.5  # the item's side reads its what-if stars as well
+    assert rec.predict(user, item, extra_item_ratings=[1, 1, 1]).raw < plain
 
 
 def test_on_musical_instruments_it_beats_the_closed_form_bias(musical_instruments):

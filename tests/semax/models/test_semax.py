@@ -123,6 +123,30 @@ def test_no_text_ablation_has_no_text_modules(tiny_data):
     assert out.r_uv.shape == (4,)
 
 
+def test_a_batch_with_no_history_at_all_predicts_from_the_empty_state(tiny_data):
+    model = model_for(tiny_data)
+    rows = tiny_data.fit_rows[:3]  # the data's first ratings: nobody has written before them
+    batch = make_batch(tiny_data, rows)
+    assert int(batch.user_history_len.max()) == 0 and int(batch.item_history_len.max()) == 0
+    r_uv = model.predict(batch)
+    assert r_uv.shape == (3,) and torch.isfinite(r_uv).all()
+
+
+def test_without_rating_ids_r_uv_reads_no_id_factor_but_r_y_still_does(tiny_data):
+    model = model_for(tiny_data, rating_ids=False)
+    torch.nn.init.normal_(model.out.weight)  # (a fixed base starts r_uv's output at zero)
+    batch = make_batch(tiny_data, tiny_data.fit_rows[:6])
+    before = model(batch)
+    with torch.no_grad():
+        model.user_factor.weight.mul_(-3.0)
+        model.item_factor.weight.add_(1.0)
+    after = model(batch)
+    assert torch.allclose(after.r_uv, before.r_uv)  # Eq. 15 reads h_u and h_v only
+    assert not torch.allclose(after.r_y, before.r_y)
+    assert model.feature.in_features == 2 * model.cfg.d_text
+    assert model_for(tiny_data, rating_ids=False, use_text=False).feature.in_features == 2 * 8
+
+
 def test_semax_on_a_fixed_base_with_silent_networks_predicts_what_bias_predicts(tiny_data):
     from semax.models import registry
     from semax.models.bias import apply_base
