@@ -66,6 +66,15 @@ def test_what_if_reviews_in_the_item_s_history_move_the_prediction(rec):
     assert user_side != pytest.approx(after.raw, abs=1e-7)  # another history, another answer
 
 
+def test_a_sema_what_if_without_stars_leaves_the_rolling_base_alone(tiny_data):
+    sema = small_semax(tiny_data, beta=1.0, base="rolling", k_user=2.0, k_item=2.0)
+    rec = Recommender(sema, tiny_data)
+    assert rec.what_if_stars("u1", "i2", ["awful", "bad"]) == [0.0, 0.0]  # no r_y to read
+    plain = rec.base_now("u1", ["i2"])
+    assert rec.base_now("u1", ["i2"], [0.0, 0.0]).item() == pytest.approx(plain.item())
+    assert rec.base_now("u1", ["i2"], [1.0, 1.0]).item() < plain.item()
+
+
 def test_what_if_path_walks_the_item_s_history_and_refuses_another_side(rec):
     texts = ["great great good", "awful bad"]
     path = what_if_path(rec, "u1", "i2", texts, side="item")
