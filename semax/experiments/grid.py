@@ -49,6 +49,7 @@ ABLATIONS = (
     "leaked-target",
     "fixed-base",
     "history-stars",
+    "rating-ids",
 )
 
 # Small validation grids (seed 0). Keys are model hyperparameters, or "lr" / "l2_ids" for training.
@@ -128,6 +129,7 @@ ABLATION_MODEL = {
     "lambda-0": {"lam": 0.0},
     "fixed-base": {"base": "fixed"},  # the paper's SEMAX: texts alone, no rolling terms
     "history-stars": {"history_stars": True},  # the history LSTMs also read the stars
+    "rating-ids": {"rating_ids": True},  # the paper's Eq. 15: u and v in r_uv's features
 }
 
 

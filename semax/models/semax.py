@@ -12,7 +12,8 @@ Loss (Eq. 17-20): beta L1 + (1 - beta)(L2 + lambda L3).
 
 Additions to the paper, all listed in the README: a global mean plus user and item biases on
 r_uv (and the global mean on r_y), dropout, an "unknown" user/item factor (id 0) for entities
-unseen in training, a learned state for empty histories.
+unseen in training, a learned state for empty histories; by default Eq. 15 reads [h_u, h_v]
+without u and v (`rating_ids`).
 """
 
 from __future__ import annotations
@@ -96,10 +97,11 @@ class SemaxConfig:
         },
     )
     rating_ids: bool = field(
-        default=True,
+        default=False,
         metadata={
-            "help": "u and v in r_uv's features (Eq. 15); False leaves r_uv to its base and the "
-            "histories (u and v still serve the related task)"
+            "help": "u and v in r_uv's features (Eq. 15, the paper's); off by default: r_uv reads "
+            "its base and the histories only (u and v still serve the related task), because "
+            "with them the joint epochs overfit within two (validation_study/rating-ids.jsonl)"
         },
     )
     bias_reg_user: float | None = None  # lam_u of a closed-form base (None: chosen on validation)

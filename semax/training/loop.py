@@ -43,7 +43,8 @@ class TrainConfig:
     """Optimisation settings (the model's own hyperparameters live in its config)."""
 
     epochs: int = field(
-        default=8, metadata={"help": "maximum epochs (early stopping on validation RMSE)", "min": 1}
+        default=12,
+        metadata={"help": "maximum epochs (early stopping on validation RMSE)", "min": 1},
     )
     batch_size: int = field(
         default=128,
@@ -66,7 +67,7 @@ class TrainConfig:
         metadata={"help": "epochs without validation improvement before stopping", "min": 1},
     )
     warmup: int = field(
-        default=3,
+        default=5,
         metadata={
             "help": "first epochs that train the related task alone (SEMAX: its text reader "
             "learns before early stopping on r_uv can end training); they count as epochs, and "

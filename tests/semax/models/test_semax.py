@@ -145,6 +145,7 @@ def test_without_rating_ids_r_uv_reads_no_id_factor_but_r_y_still_does(tiny_data
     assert not torch.allclose(after.r_y, before.r_y)
     assert model.feature.in_features == 2 * model.cfg.d_text
     assert model_for(tiny_data, rating_ids=False, use_text=False).feature.in_features == 2 * 8
+    assert model_for(tiny_data, rating_ids=True).feature.in_features == 4 * 8  # the paper's
 
 
 def test_semax_on_a_fixed_base_with_silent_networks_predicts_what_bias_predicts(tiny_data):

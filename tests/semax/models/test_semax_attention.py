@@ -38,7 +38,7 @@ def trained():
                 data,
                 "semax",
                 {"beta": 0.4, "share_encoder": False, "base": "learned"},
-                TrainConfig(epochs=4, batch_size=64, lr=3e-3, seed=seed),
+                TrainConfig(epochs=4, batch_size=64, lr=3e-3, seed=seed, warmup=3),  # 1 joint
                 progress=False,
                 command="test",
             )
