@@ -8,7 +8,7 @@ shows beside the demo's own numbers), then checks the result:
 
     python -m semax demo-data --out build/semax-demo-data/synthetic-20000-seed0.json --reviews 20000 --seed 0
     python -m semax train --data build/semax-demo-data/synthetic-20000-seed0.json --out assets/semax-demo \
-        --model semax --dim 32 --max-words 60 --max-history 5 --epochs 6 --lr 0.002 --seed 0 --device cpu \
+        --model semax --dim 32 --max-words 60 --max-history 5 --epochs 10 --lr 0.002 --seed 0 --device cpu \
         --no-share-encoder
     python -m semax experiments --data build/semax-demo-data/synthetic-20000-seed0.json \
         --out results/synthetic_demo --dataset synthetic_demo --methods bias,rolling-bias \
@@ -42,7 +42,7 @@ OUT = Path("assets/semax-demo")
 BASELINES = Path("results/synthetic_demo")  # closed forms: one seed is every seed
 TRAIN_ARGS = [
     "--model", "semax", "--dim", "32", "--max-words", "60", "--max-history", "5",
-    "--epochs", "6", "--lr", "0.002", "--seed", str(SEED), "--device", "cpu",
+    "--epochs", "10", "--lr", "0.002", "--seed", str(SEED), "--device", "cpu",
     "--no-share-encoder",  # on the fixed base its attention is far more peaked (README)
 ]  # fmt: skip
 MAX_BYTES = 10 * 1024 * 1024
