@@ -146,7 +146,9 @@ def train_bundle(kind: str, folder, beta: float | None = 0.4):
         data,
         kind,
         overrides,
-        TrainConfig(epochs=4, patience=4, batch_size=32, lr=1e-2, device="cpu"),
+        TrainConfig(
+            epochs=4, patience=4, batch_size=32, lr=1e-2, device="cpu", warmup=2
+        ),  # 2 joint
         data_source="app-test.json",
         progress=False,
         command="tests/app",
