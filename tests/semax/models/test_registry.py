@@ -32,3 +32,12 @@ def test_a_bundle_saved_before_the_closed_form_base_loads_with_a_learned_base(ti
     del saved["base"]  # older bundles have no `base` field
     assert registry.config_from_dict("semax", saved).base == "learned"
     assert registry.config_for("semax", tiny_data).base == "rolling"  # today's default
+
+
+def test_a_bundle_saved_before_rating_ids_loads_with_u_and_v_in_eq_15(tiny_data):
+    saved = registry.config_for("semax", tiny_data).to_dict()
+    del saved["rating_ids"]  # bundles saved before the field read u and v in r_uv
+    old = registry.config_from_dict("semax", saved)
+    assert old.rating_ids is True
+    assert registry.build("semax", old).feature.in_features == 2 * old.d_factor + 2 * old.d_text
+    assert registry.config_for("semax", tiny_data).rating_ids is False  # today's default
