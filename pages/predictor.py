@@ -5,7 +5,7 @@ attention, and r̂_uv before → after adding the reviews to the user's or the i
 import pandas as pd
 import streamlit as st
 
-from semax.inference import WRITER
+from semax.inference import what_if_writer
 from studio import cached, charts, pickers, render, share, whatif
 from studio.errors import SemaxError
 from studio.navigation import ensure_routed
@@ -95,7 +95,7 @@ def what_if(user: str, item: str, before) -> None:
     except SemaxError as exc:
         st.error(str(exc))
         return
-    writer = user if side == "user" else WRITER
+    writer = what_if_writer(side, user)
     tr = rec.rate_text(writer, item, texts[-1]) if cur.related else None
     left, mid, right = st.columns(3)
     with left:

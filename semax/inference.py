@@ -54,6 +54,12 @@ SIDES = ("user", "item")  # whose history a what-if review joins
 WRITER = "<what-if writer>"  # the unknown user who writes an item's what-if reviews
 
 
+def what_if_writer(side: str, user: str) -> str:
+    """Who writes the what-if reviews joining `side`'s history: the user, or for an item's
+    history `WRITER`, a user the model does not know."""
+    return user if side == "user" else WRITER
+
+
 def clip(r: float) -> float:
     return float(min(5.0, max(1.0, r)))
 
@@ -435,8 +441,7 @@ def what_if_path(
     (a Recommender of a model that reads stars, e.g. the rolling bias), the reference's."""
     if side not in SIDES:
         raise SemaxError(f"a what-if joins the history of {' or '.join(SIDES)}, not {side!r}")
-    writer = user if side == "user" else WRITER
-    stars = rec.what_if_stars(writer, item, texts, list(stars))
+    stars = rec.what_if_stars(what_if_writer(side, user), item, texts, list(stars))
     rows = []
     for k in range(1, len(texts) + 1):
         known = stars[:k] if all(s >= 1 for s in stars[:k]) else None

@@ -111,6 +111,11 @@ class SemaxConfig:
     kind: str = "semax"
 
     @property
+    def ids_in_rating(self) -> bool:
+        """Whether Eq. 15 reads u and v (always without text: then they are all it reads)."""
+        return self.rating_ids or not self.use_text
+
+    @property
     def related_task(self) -> bool:
         """The related task runs only when it has weight in the loss (SEMA skips it)."""
         return self.use_text and self.beta < 1.0
@@ -257,7 +262,7 @@ class SEMAX(nn.Module):
         self.user_bias = nn.Embedding(cfg.n_users, 1)
         self.item_bias = nn.Embedding(cfg.n_items, 1)
         self.register_buffer("mu", torch.tensor(float(cfg.global_mean)))
-        d_in = (2 * cfg.d_factor if self.ids_in_rating(cfg) else 0) + (
+        d_in = (2 * cfg.d_factor if cfg.ids_in_rating else 0) + (
             2 * cfg.d_text if cfg.use_text else 0
         )
         self.feature = nn.Linear(d_in, cfg.d_hidden)  # W, b  (Eq. 15)
@@ -287,11 +292,6 @@ class SEMAX(nn.Module):
             nn.init.zeros_(self.out.weight)
         with torch.no_grad():
             self.word_emb.weight[0].zero_()
-
-    @staticmethod
-    def ids_in_rating(cfg: SemaxConfig) -> bool:
-        """Whether Eq. 15 reads u and v (always without text: then they are all it reads)."""
-        return cfg.rating_ids or not cfg.use_text
 
     # -- pieces, reused by the inference caches -------------------------------------------------
 
@@ -361,7 +361,7 @@ class SEMAX(nn.Module):
 
     def rate(self, u, v, h_u, h_v, user, item, base=None) -> tuple[torch.Tensor, torch.Tensor]:
         """Eq. 15-16 plus the global mean and the biases (`base`, (B,): given per rating)."""
-        ids = [u, v] if self.ids_in_rating(self.cfg) else []
+        ids = [u, v] if self.cfg.ids_in_rating else []
         parts = ids + [h_u, h_v] if self.cfg.use_text else ids
         z_uv = F.relu(self.feature(torch.cat(parts, dim=-1)))  # (B, D5)  Eq. 15
         r_uv = self.out(self.drop(z_uv)).squeeze(-1)  # (B,)  Eq. 16
