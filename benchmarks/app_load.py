@@ -304,6 +304,7 @@ def measure(server: AppServer, trainer: Trainer, ref: dict, args, out: dict) -> 
         if not trainer.ready.wait(args.start_timeout):  # the page shows a training running
             trainer.fail(f"no training started within {args.start_timeout:.0f} s")
         if not trainer.trainings or trainer.failure:
+            out["load_seconds"] = 0.0  # the load never began: the training failed first
             return
         aborted = threading.Event()
         watch = threading.Thread(target=lambda: (trainer.join(), aborted.set()), daemon=True)
