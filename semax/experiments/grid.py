@@ -27,7 +27,7 @@ from semax.data.dataset import ReviewData
 from semax.experiments import results
 from semax.training import pipeline
 from semax.training.batching import make_batch
-from semax.training.loop import TrainConfig
+from semax.training.loop import TrainConfig, with_bases
 
 METHODS = (
     "bias",
@@ -88,7 +88,8 @@ class Run:
 
 def ablation_batcher(variant: str, data: ReviewData, model) -> Callable | None:
     """Batches for the data ablations: `masked-text` empties every history review's text;
-    `leaked-target` puts the rating's own review into both histories (the leak the paper avoids)."""
+    `leaked-target` puts the rating's own review into both histories (the leak the paper avoids).
+    Both carry each rating's base as the model's own batches do (a rolling base's terms)."""
     target = model.batch_spec.get("target_text", False)
     if variant == "masked-text":
 
@@ -98,7 +99,7 @@ def ablation_batcher(variant: str, data: ReviewData, model) -> Callable | None:
             batch.review_tokens = torch.zeros_like(batch.review_tokens[:, :1])
             return batch
 
-        return masked
+        return with_bases(model, data, masked)
     if variant == "leaked-target":
 
         def leaked(rows, training):
@@ -107,7 +108,7 @@ def ablation_batcher(variant: str, data: ReviewData, model) -> Callable | None:
                 data, rows, target_text=training and target, user_history=uh, item_history=ih
             )
 
-        return leaked
+        return with_bases(model, data, leaked)
     return None
 
 

@@ -168,23 +168,37 @@ def rating_bases_apply(model) -> bool:
     return getattr(cfg, "base", "") in ("causal", "rolling") and cfg.bias_reg_user is not None
 
 
+def with_bases(model, data: ReviewData, build: Callable) -> Callable[[np.ndarray, bool], Batch]:
+    """`build(rows, training)` with each rating's base as known before it (`batch.base`) where
+    the model's base is causal or rolling. The bases are computed at the first batch, so a
+    batcher made before the base is solved (the grid's ablations) still carries them."""
+    bases: list = []
+
+    def wrapped(rows: np.ndarray, training: bool) -> Batch:
+        batch = build(rows, training)
+        if not bases:
+            apply = rating_bases_apply(model)
+            bases.append(
+                torch.from_numpy(causal_bases(model, data).astype(np.float32)) if apply else None
+            )
+        if bases[0] is not None:
+            batch.base = bases[0][torch.from_numpy(np.asarray(rows))]
+        return batch
+
+    return wrapped
+
+
 def batch_builder(model, data: ReviewData) -> Callable[[np.ndarray, bool], Batch]:
     """The model's own batcher when it has one; else unique-review batches with what it reads."""
     if callable(getattr(model, "batcher", None)):
         return model.batcher(data)
     spec = model.batch_spec
-    bases = None
-    if rating_bases_apply(model):  # each rating's base as known before it
-        bases = torch.from_numpy(causal_bases(model, data).astype(np.float32))
 
     def build(rows: np.ndarray, training: bool) -> Batch:
         target = training and spec.get("target_text", False)
-        batch = make_batch(data, rows, target_text=target, one_pass=spec.get("one_pass", False))
-        if bases is not None:
-            batch.base = bases[torch.from_numpy(np.asarray(rows))]
-        return batch
+        return make_batch(data, rows, target_text=target, one_pass=spec.get("one_pass", False))
 
-    return build
+    return with_bases(model, data, build)
 
 
 @torch.no_grad()
