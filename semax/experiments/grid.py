@@ -50,6 +50,7 @@ ABLATIONS = (
     "fixed-base",
     "history-stars",
     "rating-ids",
+    "joint-reader",
 )
 
 # Small validation grids (seed 0). Keys are model hyperparameters, or "lr" / "l2_ids" for training.
@@ -131,6 +132,7 @@ ABLATION_MODEL = {
     "fixed-base": {"base": "fixed"},  # the paper's SEMAX: texts alone, no rolling terms
     "history-stars": {"history_stars": True},  # the history LSTMs also read the stars
     "rating-ids": {"rating_ids": True},  # the paper's Eq. 15: u and v in r_uv's features
+    "joint-reader": {"freeze_reader": False},  # the paper's joint training of the text reader
 }
 
 

@@ -128,7 +128,7 @@ def build(name: str, config) -> object:
 
 
 # Fields added after bundles were first saved, with the value that rebuilds an older bundle's model.
-ADDED_FIELDS = {"base": "learned", "rating_ids": True}
+ADDED_FIELDS = {"base": "learned", "rating_ids": True, "freeze_reader": False}
 
 
 def config_from_dict(name: str, values: dict):

@@ -18,6 +18,7 @@ without u and v (`rating_ids`).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -102,6 +103,16 @@ class SemaxConfig:
             "help": "u and v in r_uv's features (Eq. 15, the paper's); off by default: r_uv reads "
             "its base and the histories only (u and v still serve the related task), because "
             "with them the joint epochs overfit within two (validation_study/rating-ids.jsonl)"
+        },
+    )
+    freeze_reader: bool = field(
+        default=True,
+        metadata={
+            "help": "after the warm-up, the text reader (word embeddings, review LSTM, related "
+            "task) stays as the warm-up left it and the joint epochs train r_uv's history "
+            "layers alone: r_y's validation reading peaks after 5-6 epochs and falls after "
+            "(validation_study/freeze-reader.jsonl); --no-freeze-reader trains both tasks "
+            "jointly to the end, as the paper. Without a warm-up nothing is frozen"
         },
     )
     bias_reg_user: float | None = None  # lam_u of a closed-form base (None: chosen on validation)
@@ -398,6 +409,7 @@ class SEMAX(nn.Module):
         """The loop's warm-up epochs: the related task alone (beta = 0) while `on`; SEMA (no
         related task) trains as usual."""
         self.warming = on and self.cfg.related_task
+        self.reader_frozen = not on and self.cfg.related_task and self.cfg.freeze_reader
 
     def training_loss(self, batch: Batch) -> tuple[torch.Tensor, dict]:
         cfg = self.cfg
@@ -415,19 +427,21 @@ class SEMAX(nn.Module):
 
     def forward(self, batch: Batch, related: bool | None = None) -> Output:
         u, v = self.factors(batch.user, batch.item)
+        frozen = self.training and getattr(self, "reader_frozen", False)
         run_related = (
             self.cfg.related_task if related is None else related and self.cfg.related_task
-        )
+        ) and not frozen
         # One encoder pass: the targets are rows of the batch's reviews (shared encoder only).
         one_pass = run_related and batch.target_index is not None
         h_u = h_v = states = None
         if self.cfg.use_text:
-            encoded = self.encode_reviews(
-                batch.review_tokens,
-                batch.review_lengths,
-                batch.trim_reviews,
-                batch.target_index if one_pass else None,
-            )
+            with torch.no_grad() if frozen else nullcontext():  # a frozen reader: no gradient
+                encoded = self.encode_reviews(
+                    batch.review_tokens,
+                    batch.review_lengths,
+                    batch.trim_reviews,
+                    batch.target_index if one_pass else None,
+                )
             y, states = encoded if one_pass else (encoded, None)  # (R, D3), (B, L, D3)  Eq. 12
             read = self.history_inputs(y, batch.review_stars)  # (R, D3 [+ D_STAR])
             h_u = self.user_history(read, batch.user_history, batch.user_history_len)  # Eq. 13

@@ -67,7 +67,7 @@ class TrainConfig:
         metadata={"help": "epochs without validation improvement before stopping", "min": 1},
     )
     warmup: int = field(
-        default=5,
+        default=6,
         metadata={
             "help": "first epochs that train the related task alone (SEMAX: its text reader "
             "learns before early stopping on r_uv can end training); they count as epochs, and "

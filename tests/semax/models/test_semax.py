@@ -88,6 +88,23 @@ def test_related_task_gets_no_gradient_when_beta_is_one(tiny_data, share):
     assert (model.related_encoder is model.review_encoder) == share
 
 
+def test_a_frozen_reader_trains_the_history_layers_alone_after_the_warm_up(tiny_data):
+    model = model_for(tiny_data, freeze_reader=True, base="learned").train()
+    batch = make_batch(tiny_data, tiny_data.fit_rows[:16])
+    model.warm_up(True)  # the warm-up trains the reader
+    model.training_loss(batch)[0].backward()
+    assert model.word_emb.weight.grad.abs().sum() > 0
+    model.zero_grad(set_to_none=True)
+    model.warm_up(False)  # then it stays as it is
+    loss, parts = model.training_loss(batch)
+    loss.backward()
+    reader = [model.word_emb, model.review_encoder, model.related]
+    assert all(p.grad is None for m in reader for p in m.parameters())
+    assert model.user_history.lstm.weight_hh_l0.grad.abs().sum() > 0
+    assert "l2" not in parts  # r_uv's error alone
+    assert model.eval()(batch).r_y is not None  # the related task still reads, frozen
+
+
 @pytest.mark.parametrize("encode", ["slots", "padded"])
 def test_unique_review_encoding_matches_the_naive_paths(tiny_data, encode):
     model = model_for(tiny_data)
