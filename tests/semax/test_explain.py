@@ -40,7 +40,7 @@ def train(kind: str, **extra):
         data,
         kind,
         {**SMALL_DIMS, **extra},
-        TrainConfig(epochs=6, patience=6, batch_size=32, lr=1e-2),
+        TrainConfig(epochs=6, patience=6, batch_size=32, lr=1e-2, warmup=3),  # 3 joint epochs
         progress=False,
         command="test",
     )
