@@ -43,7 +43,15 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     add_source_args(p)
     p.add_argument("--out", required=True, help="run folder to write (a model bundle)")
     p.add_argument("--model", default="semax", choices=registry.kind_names(), help="model kind")
-    model_flags = ["beta", "lam", "dropout", "base", "share_encoder", "rating_error", "freeze_reader"]
+    model_flags = [
+        "beta",
+        "lam",
+        "dropout",
+        "base",
+        "share_encoder",
+        "rating_error",
+        "freeze_reader",
+    ]
     add_flags(p, SemaxConfig, model_flags, unset=KIND_DEFAULT)
     add_dim_flag(p)
     add_flags(p, TrainConfig, TRAIN_FLAGS)
