@@ -13,12 +13,10 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # without installing semax
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from semax.data import DataConfig, prepare  # noqa: E402
@@ -27,15 +25,15 @@ from semax.data.readers import read_reviews  # noqa: E402
 from semax.probes import text_reading  # noqa: E402
 from semax.text_reference import bow_reading  # noqa: E402
 from semax.training import TrainConfig, pipeline  # noqa: E402
+from semax.training.evaluate import errors  # noqa: E402
 from semax.training.loop import predict_rows  # noqa: E402
 
 
-def errors(model, data, rows) -> dict:
-    err = predict_rows(model, data, rows).astype(np.float64) - data.rating[rows]
-    return {
-        "rmse": round(float(np.sqrt(np.mean(err**2))), 5),
-        "mae": round(float(np.mean(np.abs(err))), 5),
-    }
+def scores(bundle) -> dict:
+    """MAE and RMSE of `bundle`'s model on its data's test split (here the pseudo-test)."""
+    rows = bundle.data.test_rows
+    out = errors(predict_rows(bundle.model, bundle.data, rows), bundle.data.rating[rows])
+    return {"rmse": round(out["rmse"], 5), "mae": round(out["mae"], 5)}
 
 
 def main() -> None:
@@ -60,7 +58,7 @@ def main() -> None:
             {
                 "data": name,
                 "kind": "rolling-bias",
-                **errors(rb.model, rb.data, rb.data.test_rows),
+                **scores(rb),
                 "bow_corr": round(bow.correlation, 4),
             }
         ),
@@ -74,15 +72,12 @@ def main() -> None:
             t0 = time.perf_counter()
             cfg = TrainConfig(seed=seed, **train)
             first, chosen = pipeline.train(data, "semax", model, cfg, progress=False, command="")
-            lams = {k: getattr(first.model.cfg, k) for k in pipeline.CHOSEN}
-            again = replace(cfg, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1)
-            refit, _ = pipeline.train(
-                whole, "semax", {**model, **lams}, again, progress=False, command=""
-            )
+            overrides, again = pipeline.refit_choices(first, chosen, cfg, model)
+            refit, _ = pipeline.train(whole, "semax", overrides, again, progress=False, command="")
             row = {"data": name, "setting": setting, "seed": seed, "best_epoch": chosen.best_epoch}
             for label, b in (("first", first), ("refit", refit)):
                 row[label] = {
-                    **errors(b.model, b.data, b.data.test_rows),
+                    **scores(b),
                     "r_y": round(text_reading(b.model, b.data, b.data.test_rows).correlation, 4),
                 }
             row["seconds"] = round(time.perf_counter() - t0, 1)

@@ -116,6 +116,16 @@ def refit_data(data: ReviewData) -> ReviewData:
     return replace(data, split=split, config=replace(data.config, valid_frac=0.0), **counts)
 
 
+def refit_choices(
+    first: Bundle, chosen: TrainResult, train_config: TrainConfig, overrides: dict | None = None
+) -> tuple[dict, TrainConfig]:
+    """What a refit keeps of a fit chosen on validation: the model overrides with the lams and
+    k chosen there (`CHOSEN`), and the training settings with its best epoch count."""
+    lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
+    epochs = chosen.best_epoch
+    return {**(overrides or {}), **lams}, replace(train_config, epochs=epochs, patience=epochs + 1)
+
+
 def train(
     data: ReviewData,
     kind: str = "semax",
@@ -172,14 +182,11 @@ def train(
                     f"{chosen.best_epoch} epochs, the best on validation",
                     file=sys.stderr,
                 )
-            refit_cfg = replace(
-                train_config, epochs=chosen.best_epoch, patience=chosen.best_epoch + 1
-            )
-            lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
+            overrides, refit_cfg = refit_choices(first, chosen, train_config, model_overrides)
             bundle, result = train(
                 whole,
                 kind,
-                {**(model_overrides or {}), **lams},
+                overrides,
                 refit_cfg,
                 None,
                 data_source,
