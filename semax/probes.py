@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from semax.data.dataset import ReviewData
-from semax.training.batching import make_batch
+from semax.training.evaluate import correlation
+from semax.training.loop import related_rows
 
 # Plain-English reviews of no corpus, for what-if probes (a new user writes three of one kind).
 HARSH = (
@@ -71,26 +71,10 @@ class TextReading:
     lam: float | None = None  # the ridge λ chosen (semax.text_reference's bag of words only)
 
 
-def correlation(pred: np.ndarray, stars: np.ndarray) -> float:
-    """Pearson r of `pred` with `stars`; 0 with fewer than two or when either is constant."""
-    pred, stars = np.asarray(pred, dtype=np.float64), np.asarray(stars, dtype=np.float64)
-    if len(pred) < 2 or np.ptp(pred) == 0 or np.ptp(stars) == 0:  # (a constant's std may be 1e-16)
-        return 0.0
-    return float(np.corrcoef(pred, stars)[0, 1])
-
-
-@torch.no_grad()
 def text_reading(model, data: ReviewData, rows: np.ndarray, batch_size: int = 1024) -> TextReading:
     """How well the related task reads the reviews `rows`: r_y of each review's own text (with
     its own user and item) against its stars."""
-    model.eval()
-    device = next(model.parameters()).device
-    preds = []
-    for i in range(0, len(rows), batch_size):
-        batch = make_batch(data, rows[i : i + batch_size], target_text=True).to(device)
-        u, v = model.factors(batch.user, batch.item)
-        preds.append(model.relate(batch.target_tokens, batch.target_lengths, u, v)[0].float().cpu())
-    r_y = torch.cat(preds).numpy().astype(np.float64) if preds else np.zeros(0)
+    r_y = related_rows(model, data, rows, batch_size).astype(np.float64)
     return TextReading(correlation(r_y, data.rating[rows]), float(r_y.std()), len(rows))
 
 

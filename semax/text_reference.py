@@ -40,7 +40,8 @@ from scipy.sparse.linalg import LinearOperator, cg
 
 from semax.data.dataset import ReviewData
 from semax.data.text import PAD, UNK
-from semax.probes import TextReading, correlation
+from semax.probes import TextReading
+from semax.training.evaluate import correlation
 
 LAMS = (0.3, 1.0, 3.0, 10.0)  # the ridge λ grid
 DEFAULT_LAM = 1.0  # when there are too few training rows to hold any out

@@ -24,6 +24,14 @@ def errors(pred: np.ndarray, target: np.ndarray) -> dict:
     return {"n": n, "mae": float(np.abs(diff).mean()), "rmse": float(np.sqrt((diff**2).mean()))}
 
 
+def correlation(pred: np.ndarray, stars: np.ndarray) -> float:
+    """Pearson r of `pred` with `stars`; 0 with fewer than two or when either is constant."""
+    pred, stars = np.asarray(pred, dtype=np.float64), np.asarray(stars, dtype=np.float64)
+    if len(pred) < 2 or np.ptp(pred) == 0 or np.ptp(stars) == 0:  # (a constant's std may be 1e-16)
+        return 0.0
+    return float(np.corrcoef(pred, stars)[0, 1])
+
+
 def bucket_errors(pred: np.ndarray, target: np.ndarray, counts: np.ndarray) -> list[dict]:
     """MAE/RMSE per bucket of `counts` (training ratings of each rating's user or item)."""
     out = []

@@ -34,6 +34,7 @@ from semax.models.base import UNKNOWN_ID, Batch
 from semax.models.rolling_bias import causal_bases
 from semax.training import distributed
 from semax.training.batching import make_batch, random_batches, timeline_batches
+from semax.training.evaluate import correlation
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -72,6 +73,23 @@ class TrainConfig:
             "help": "first epochs that train the related task alone (SEMAX: its text reader "
             "learns before early stopping on r_uv can end training); they count as epochs, and "
             "the last of them is kept when no joint epoch betters r_uv",
+            "min": 0,
+        },
+    )
+    read_floor: float = field(
+        default=0.1,
+        metadata={
+            "help": "the warm-up goes on, epoch by epoch, while r_y's validation correlation with "
+            "the stars is below this (the related task reads nothing yet), leaving at least one "
+            "joint epoch; 0: no floor",
+            "min": 0,
+        },
+    )
+    read_gain: float = field(
+        default=0.03,
+        metadata={
+            "help": "... and while the last warm-up epoch raised that correlation by more than "
+            "this (the reader is still learning); 0: no such check",
             "min": 0,
         },
     )
@@ -131,6 +149,7 @@ class TrainResult:
     best_valid_rmse: float = math.inf
     seconds: float = 0.0
     stopped: str = "epochs"  # epochs, early, cancelled
+    warmup: int = 0  # warm-up epochs run (`warmup`, or more when the reader read nothing yet)
     test_predictions: np.ndarray | None = None  # set by pipeline.train
 
 
@@ -218,6 +237,39 @@ def predict_rows(
     return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.float32)
 
 
+@torch.no_grad()
+def related_rows(model, data: ReviewData, rows: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """The related task's r_y for `rows`, each review's own text with its own user and item (a
+    model with a related task: SEMAX), in eval mode, chunked."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    preds = []
+    for i in range(0, len(rows), batch_size):
+        batch = make_batch(data, rows[i : i + batch_size], target_text=True).to(device)
+        u, v = model.factors(batch.user, batch.item)
+        preds.append(model.relate(batch.target_tokens, batch.target_lengths, u, v)[0].float().cpu())
+    model.train(was_training)
+    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.float32)
+
+
+def _checks_reading(cfg: TrainConfig) -> bool:
+    return cfg.read_floor > 0 or cfg.read_gain > 0
+
+
+def warm_longer(corr: float, before: float, cfg: TrainConfig) -> bool:
+    """Whether a warm-up that has run its epochs goes on: r_y's validation correlation `corr`
+    (`before`: one epoch earlier; 0 for an untrained reader) is below `read_floor`, or rose by
+    more than `read_gain` in the last epoch."""
+    return corr < cfg.read_floor or (cfg.read_gain > 0 and corr - before > cfg.read_gain)
+
+
+def _reads(model, data: ReviewData, rows: np.ndarray, cfg: TrainConfig) -> float:
+    """r_y's correlation with the stars of the validation `rows` (every rank the same rows and
+    weights, so the same value)."""
+    return correlation(related_rows(model, data, rows, cfg.eval_batch_size), data.rating[rows])
+
+
 def rmse(pred: np.ndarray, target: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(pred, dtype=np.float64) - target) ** 2)))
 
@@ -290,6 +342,7 @@ def _save_checkpoint(
         "best_epoch": result.best_epoch,
         "best_valid_rmse": result.best_valid_rmse,
         "history": result.history,
+        "warmup": result.warmup,
     }
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -361,6 +414,7 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
             state["best_epoch"],
             state["best_valid_rmse"],
         )
+        result.warmup = state.get("warmup", 0)
         if start_step and state.get("world", 1) != ctx.world:
             start_step = 0  # the mid-epoch position belongs to another world size: redo the epoch
     progress = progress and ctx.main
@@ -368,6 +422,8 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
     trainer = ctx.wrap(distributed.TrainingStep(model, cfg.l2_ids))
     # warm-up epochs: a model with `warm_up` (SEMAX: its related task alone first)
     warmup = cfg.warmup if getattr(model, "warms_up", False) else 0
+    warmup = max(warmup, result.warmup)  # a resumed run keeps its extended warm-up
+    result.warmup = warmup
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16)
         if device.type == "cuda" and cfg.amp
@@ -459,6 +515,19 @@ def _fit(model, data, cfg, ctx, out_dir, resume, callback, batcher, progress) ->
                 "valid_rmse": valid_rmse,
                 "seconds": time.perf_counter() - t_epoch,
             }
+            if warmup - 1 <= epoch + 1 <= warmup and len(valid_rows) and _checks_reading(cfg):
+                row["r_y_valid_corr"] = _reads(model, data, valid_rows, cfg)
+                before = result.history[-1].get("r_y_valid_corr", 0.0) if result.history else 0.0
+                longer = epoch + 1 == warmup and epoch + 2 < cfg.epochs  # one joint epoch kept
+                if longer and ctx.any(warm_longer(row["r_y_valid_corr"], before, cfg)):
+                    warmup = result.warmup = warmup + 1
+                    if progress:
+                        print(
+                            f"epoch {epoch + 1}: r_y's validation correlation "
+                            f"{before:.3f} -> {row['r_y_valid_corr']:.3f}: the reader reads nothing "
+                            "yet or is still learning; warm-up goes on",
+                            file=sys.stderr,
+                        )
             result.history.append(row)
             # Without a validation split (a refit) every epoch counts and nothing stops early.
             # A warm-up epoch leaves r_uv's own layers as they were (SEMAX: r_uv = its base), so

@@ -120,10 +120,12 @@ def refit_choices(
     first: Bundle, chosen: TrainResult, train_config: TrainConfig, overrides: dict | None = None
 ) -> tuple[dict, TrainConfig]:
     """What a refit keeps of a fit chosen on validation: the model overrides with the lams and
-    k chosen there (`CHOSEN`), and the training settings with its best epoch count."""
+    k chosen there (`CHOSEN`), and the training settings with its best epoch count and the
+    warm-up it ran (longer than `warmup` where the reader read nothing yet)."""
     lams = {k: getattr(first.model.cfg, k) for k in CHOSEN if hasattr(first.model.cfg, k)}
-    epochs = chosen.best_epoch
-    return {**(overrides or {}), **lams}, replace(train_config, epochs=epochs, patience=epochs + 1)
+    epochs, warmup = chosen.best_epoch, chosen.warmup or train_config.warmup
+    cfg = replace(train_config, epochs=epochs, patience=epochs + 1, warmup=warmup)
+    return {**(overrides or {}), **lams}, cfg
 
 
 def train(

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -6,7 +7,7 @@ import torch
 
 from semax.errors import TrainingError
 from semax.models import parallel
-from semax.training.loop import CHECKPOINT, TrainConfig, fit, predict_rows
+from semax.training.loop import CHECKPOINT, TrainConfig, fit, predict_rows, warm_longer
 from tests.helpers import SMALL_DIMS, small_semax
 
 
@@ -224,3 +225,51 @@ def test_a_prepared_folder_refits_on_all_training_ratings_with_its_own_maps(tmp_
     counts = np.bincount(data.user_code[data.split != TEST], minlength=data.user_code.max() + 1)
     assert np.array_equal(whole.user_fit_count, counts[data.user_code])
     assert (whole.user_fit_count >= data.user_fit_count).all() and (data.split == VALID).any()
+
+
+def test_the_warm_up_goes_on_while_the_related_task_reads_nothing(tiny_data, capsys):
+    cfg = TrainConfig(epochs=5, batch_size=32, warmup=1, patience=10, read_floor=1.01)  # never met
+    result = fit(small_model(tiny_data), tiny_data, cfg, progress=True)
+    assert result.warmup == 4  # one joint epoch is always left
+    checked = [row for row in result.history if "r_y_valid_corr" in row]
+    assert [row["epoch"] for row in checked] == [1, 2, 3, 4]
+    assert all(-1 <= row["r_y_valid_corr"] <= 1 for row in checked)
+    assert capsys.readouterr().err.count("warm-up goes on") == 3
+
+
+def test_without_reading_checks_the_warm_up_stays_as_set(tiny_data):
+    cfg = TrainConfig(epochs=5, batch_size=32, warmup=1, patience=10, read_floor=0, read_gain=0)
+    result = fit(small_model(tiny_data), tiny_data, cfg, progress=False)
+    assert result.warmup == 1 and not any("r_y_valid_corr" in row for row in result.history)
+
+
+def test_the_warm_up_ends_once_the_reader_reads_and_has_stopped_learning():
+    cfg = TrainConfig()  # floor 0.1, gain 0.03; r_y's validation correlations measured here
+    assert warm_longer(0.028, 0.032, cfg)  # reads nothing yet (MI, dropout 0.5, epoch 6)
+    assert warm_longer(0.104, 0.028, cfg)  # above the floor but still learning (epoch 7)
+    assert not warm_longer(0.5086, 0.5079, cfg)  # MI, the defaults, epoch 6: the plateau
+    assert not warm_longer(0.5365, 0.5178, cfg)  # a gain of 0.019: the plateau too
+    assert not warm_longer(0.6816, 0.6836, cfg)  # Yelp: past the peak
+    assert not warm_longer(0.104, 0.028, replace(cfg, read_gain=0))
+
+
+def test_a_refit_warms_up_as_long_as_the_fit_it_repeats(tiny_data):
+    from semax.training import pipeline
+
+    cfg = TrainConfig(epochs=4, batch_size=32, warmup=1, patience=10, read_floor=1.01)
+    _, result = pipeline.train(tiny_data, "semax", SMALL_DIMS, cfg, progress=False, refit=True)
+    assert result.warmup == 3  # the selection fit's extended warm-up, not `warmup`
+
+
+def test_a_resumed_run_keeps_its_extended_warm_up(tiny_data, tmp_path):
+    cfg = TrainConfig(epochs=5, batch_size=32, warmup=1, patience=10, read_floor=1.01)
+
+    def interrupt(event):
+        if event["event"] == "step" and event["epoch"] == 2 and event["step"] == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(small_model(tiny_data), tiny_data, cfg, out_dir=tmp_path, callback=interrupt)
+    assert torch.load(tmp_path / CHECKPOINT, weights_only=True)["warmup"] == 3
+    again = fit(small_model(tiny_data), tiny_data, cfg, out_dir=tmp_path, resume=True)
+    assert again.warmup == 4
