@@ -30,6 +30,8 @@ TRAIN_FLAGS += [
     "encoder_threads",
     "dist_timeout",
     "warmup",
+    "read_floor",
+    "read_gain",
 ]
 DATA_FLAGS = ["max_words", "max_history", "protocol"]
 

@@ -88,8 +88,8 @@ class TrainConfig:
     read_gain: float = field(
         default=0.03,
         metadata={
-            "help": "... and while the last warm-up epoch raised that correlation by more than "
-            "this (the reader is still learning); 0: no such check",
+            "help": "the warm-up also goes on while its last epoch raised r_y's validation "
+            "correlation by more than this (the reader is still learning); 0: no such check",
             "min": 0,
         },
     )

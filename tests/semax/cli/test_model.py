@@ -176,3 +176,15 @@ def test_broken_run_folder_exits_2(tiny_run, tmp_path, capsys):
     code, _, err = run(capsys, "evaluate", "--model", broken)
     assert code == 2
     assert "model.safetensors" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_on_a_review_file_records_the_warm_up_it_ran(tmp_path, capsys):
+    from tests.helpers import tiny_frame, write_amazon
+
+    data = write_amazon(tiny_frame(400), tmp_path / "reviews.json")
+    argv = ["train", "--data", data, "--out", tmp_path / "run", "--epochs", "3", "--dim", "8"]
+    code, _, err = run(capsys, *argv, "--warmup", "1", "--read-floor", "1.01", "--patience", "5")
+    assert code == 0, err
+    train = json.loads((tmp_path / "run" / "config.json").read_text())["train"]
+    assert train["warmup"] == 2 and train["read_floor"] == 1.01  # the refit's: 1 + 1 extended
+    assert "warm-up goes on" in err
