@@ -225,3 +225,14 @@ def test_the_readme_scale_out_commands_run_as_written(corpus, tmp_path):
         if " train " in command:
             assert "refit:" in proc.stderr and "saved run/" in proc.stderr
             assert json.loads((tmp_path / "run" / "metrics.json").read_text())["n"] > 0
+
+
+def test_two_processes_extend_the_warm_up_together(corpus, tmp_path):
+    """The reading check of the warm-up's last epoch decides on every rank at once (no hang)."""
+    out = tmp_path / "ddp"
+    args = ["-m", "semax", "train", "--data", str(corpus[0]), "--out", str(out), "--device", "cpu"]
+    args += ["--max-words", "20", "--dim", "8", "--batch-size", "64", "--epochs", "3"]
+    proc = torchrun([*args, "--warmup", "1", "--read-floor", "1.01"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("warm-up goes on") == 1  # rank 0 says it, once
+    assert json.loads((out / "config.json").read_text())["train"]["warmup"] == 2
