@@ -221,36 +221,37 @@ def batch_builder(model, data: ReviewData) -> Callable[[np.ndarray, bool], Batch
 
 
 @torch.no_grad()
+def _in_eval(model, rows: np.ndarray, batch_size: int, predict) -> np.ndarray:
+    """`predict(chunk of rows)` over `rows` in chunks, in eval mode (the mode restored after)."""
+    was_training = model.training
+    model.eval()
+    preds = [
+        predict(rows[i : i + batch_size]).float().cpu() for i in range(0, len(rows), batch_size)
+    ]
+    model.train(was_training)
+    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.float32)
+
+
 def predict_rows(
     model, data: ReviewData, rows: np.ndarray, batch_size: int = 1024, batcher=None, device=None
 ) -> np.ndarray:
     """Predicted ratings r_uv for `rows`, in eval mode, chunked."""
     batcher = batcher or batch_builder(model, data)
     device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    preds = [
-        model.predict(batcher(rows[i : i + batch_size], False).to(device)).float().cpu()
-        for i in range(0, len(rows), batch_size)
-    ]
-    model.train(was_training)
-    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.float32)
+    return _in_eval(model, rows, batch_size, lambda r: model.predict(batcher(r, False).to(device)))
 
 
-@torch.no_grad()
 def related_rows(model, data: ReviewData, rows: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """The related task's r_y for `rows`, each review's own text with its own user and item (a
     model with a related task: SEMAX), in eval mode, chunked."""
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    preds = []
-    for i in range(0, len(rows), batch_size):
-        batch = make_batch(data, rows[i : i + batch_size], target_text=True).to(device)
+
+    def relate(chunk: np.ndarray) -> torch.Tensor:
+        batch = make_batch(data, chunk, target_text=True).to(device)
         u, v = model.factors(batch.user, batch.item)
-        preds.append(model.relate(batch.target_tokens, batch.target_lengths, u, v)[0].float().cpu())
-    model.train(was_training)
-    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.float32)
+        return model.relate(batch.target_tokens, batch.target_lengths, u, v)[0]
+
+    return _in_eval(model, rows, batch_size, relate)
 
 
 def _checks_reading(cfg: TrainConfig) -> bool:
