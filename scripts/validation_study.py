@@ -3,6 +3,9 @@ and score it on the validation split only (the test split is never read). One JS
 
     python scripts/validation_study.py --data FILE --kind semax --seeds 2 \
         --settings '[{"base": "learned"}, {"base": "fixed"}]' [--train '{"lr": 1e-3}']
+
+A setting's "train.X" keys override TrainConfig.X, its "data.X" keys DataConfig.X (the data are
+then prepared again for it); the rest override the model's config.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from semax import probes  # noqa: E402
 from semax.data import DataConfig, prepare  # noqa: E402
 from semax.data.readers import read_reviews  # noqa: E402
 from semax.data.word_vectors import train_word_vectors  # noqa: E402
+from semax.text_reference import bow_reading  # noqa: E402
 from semax.training import TrainConfig, pipeline  # noqa: E402
 from semax.training.loop import predict_rows  # noqa: E402
 
@@ -38,18 +42,20 @@ def main() -> None:
     p.add_argument(
         "--probes",
         action="store_true",
-        help="also the what-if gap (three harsh vs three glowing reviews) and r_y's correlation "
-        "with the validation stars",
+        help="also the what-if gap (three harsh vs three glowing reviews), r_y's correlation "
+        "with the validation stars and the bag-of-words reference's on the same tokens",
     )
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     df, _ = read_reviews(args.data)
-    data = prepare(df, DataConfig())
-    valid = data.valid_rows
     for setting in json.loads(args.settings):
-        model, train = dict(setting), json.loads(args.train)
-        for key in [k for k in model if k.startswith("train.")]:
-            train[key[6:]] = model.pop(key)
+        model, train, data_cfg = dict(setting), json.loads(args.train), {}
+        for prefix, into in (("train.", train), ("data.", data_cfg)):
+            for key in [k for k in model if k.startswith(prefix)]:
+                into[key[len(prefix) :]] = model.pop(key)
+        data = prepare(df, DataConfig(**data_cfg))
+        valid = data.valid_rows
+        bow = bow_reading(data, valid).correlation if args.probes else None
         vectors = model.pop(
             "word_vectors", None
         )  # a file, or "fit": skip-gram on the fitting split
@@ -80,7 +86,7 @@ def main() -> None:
                 "seconds": round(time.perf_counter() - start, 1),
             }
             if args.probes:
-                row.update(probes.summary(bundle.model, data, valid))
+                row.update(probes.summary(bundle.model, data, valid), bow_corr=round(bow, 4))
             print(json.dumps(row), flush=True)
 
 

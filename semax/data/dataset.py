@@ -21,7 +21,7 @@ class DataConfig:
     """Preprocessing settings (recorded with every trained model)."""
 
     max_words: int = field(
-        default=60, metadata={"help": "reviews are cut after this many tokens", "min": 1}
+        default=200, metadata={"help": "reviews are cut after this many tokens", "min": 1}
     )
     max_history: int = field(
         default=10, metadata={"help": "most recent earlier reviews kept per history", "min": 1}
