@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from semax.data.dataset import ReviewData
 from semax.experiments import results
+from semax.models.semax import SemaxConfig
 from semax.training import pipeline
 from semax.training.batching import make_batch
 from semax.training.loop import TrainConfig, with_bases
@@ -244,6 +245,43 @@ class Grid:
     def done(self, run: Run) -> bool:
         return self.record_path(run).exists()
 
+    def twin(self, run: Run, runs: Sequence[Run]) -> Run | None:
+        """The Table 3 SEMAX run among `runs` that trains the same model as the beta-sweep `run`,
+        where beta does not act: with the reader frozen after a warm-up, the warm-up trains the
+        related task alone (beta = 0) and the joint epochs r_uv alone, for every beta < 1."""
+        if run.stage != "beta" or run.method != "semax":
+            return None
+        model = {**self.model_defaults, **run.model}
+        train = TrainConfig(**{**self.base.to_dict(), **run.train})
+        frozen = model.get("freeze_reader", SemaxConfig.freeze_reader)
+        if not (
+            frozen and train.warmup > 0 and model.get("use_text", True) and run.model["beta"] < 1
+        ):
+            return None
+        same = {k: v for k, v in run.model.items() if k != "beta"}
+        for other in runs:
+            if (other.stage, other.method, other.seed) == ("table3", "semax", run.seed) and (
+                other.train == run.train
+                and {k: v for k, v in other.model.items() if k != "beta"} == same
+            ):
+                return other
+        return None
+
+    def copy_of(self, run: Run, twin: Run) -> None:
+        """`run`'s record and predictions: those of `twin`, which trained the same model."""
+        record = json.loads(self.record_path(twin).read_text())
+        record.update(
+            run_id=run.run_id, stage=run.stage, variant=run.variant, model=run.model,
+            train=run.train, same_model_as=twin.run_id,
+        )  # fmt: skip
+        predictions = self.out / "predictions"
+        (predictions / f"{run.run_id}.parquet").write_bytes(
+            (predictions / f"{twin.run_id}.parquet").read_bytes()
+        )
+        tmp = self.record_path(run).with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, default=float))
+        tmp.replace(self.record_path(run))
+
     def execute(self, run: Run, bar=None) -> dict:
         if self.done(run):
             return json.loads(self.record_path(run).read_text())
@@ -279,10 +317,14 @@ class Grid:
         return record
 
     def execute_all(self, runs: Sequence[Run], bar=None) -> list[dict]:
-        """Every run's record, in order: the missing runs first, in `workers` processes."""
+        """Every run's record, in order: the missing runs first, in `workers` processes; a
+        beta-sweep run whose beta does not act copies its Table 3 twin (`twin`) after."""
         todo = [r for r in runs if not self.done(r)]
         if bar is not None:
             bar.update(len(runs) - len(todo))
+        twins = {r.run_id: t for r in todo if (t := self.twin(r, runs)) is not None}
+        copies = [r for r in todo if r.run_id in twins]
+        todo = [r for r in todo if r.run_id not in twins]
         if self.workers > 1 and len(todo) > 1:
             context = multiprocessing.get_context("spawn")  # no forked torch thread pools
             with ProcessPoolExecutor(
@@ -300,6 +342,15 @@ class Grid:
                 self.execute(run)
                 if bar is not None:
                     bar.update(1)
+        for run in copies:
+            twin = twins[run.run_id]
+            if (self.out / "predictions" / f"{twin.run_id}.parquet").exists():
+                self.copy_of(run, twin)
+            else:  # a record without its predictions (a fresh clone): train it
+                self.execute(run)
+            if bar is not None:
+                bar.set_postfix_str(f"{run.run_id} (the model of {twin.run_id})")
+                bar.update(1)
         return [self.execute(r) for r in runs]  # all on disk now: their records
 
     def tune(self, methods, bar=None) -> dict[str, dict]:

@@ -8,7 +8,7 @@ import pytest
 
 from semax.cli import main
 from semax.data import DataConfig, prepare
-from semax.experiments.grid import Grid, ablation_batcher
+from semax.experiments.grid import Grid, Run, ablation_batcher
 from semax.models.semax import dims
 from semax.training.loop import TrainConfig
 from tests.helpers import tiny_frame, write_amazon
@@ -139,6 +139,55 @@ def test_masked_text_empties_every_history_review(data):
     batch = ablation_batcher("masked-text", data, model)(data.fit_rows[:20], True)
     assert int(batch.review_lengths.sum()) == 0
     assert batch.target_tokens is not None and int(batch.target_lengths.sum()) > 0
+
+
+def _predictions(grid: Grid, run_id: str) -> np.ndarray:
+    return pd.read_parquet(grid.out / "predictions" / f"{run_id}.parquet")["prediction"].to_numpy()
+
+
+def test_beta_does_not_act_with_the_reader_frozen_after_a_warm_up(data, tmp_path):
+    """The premise of the beta sweep's copies: two betas, each trained, give the same model."""
+    grid = Grid(data, tmp_path, "tiny", TrainConfig(epochs=3, warmup=1), TINY)
+    for beta in (0.2, 0.8):
+        grid.execute(Run("beta", "semax", 0, variant=f"{beta:g}", model={"beta": beta}))
+    assert np.array_equal(
+        _predictions(grid, "beta-semax-0.2-s0"), _predictions(grid, "beta-semax-0.8-s0")
+    )
+
+
+def test_the_beta_sweep_copies_its_table3_twin_where_beta_does_not_act(data, tmp_path):
+    grid = Grid(data, tmp_path, "tiny", TrainConfig(epochs=3, warmup=1), TINY)
+    grid.run(["semax"], seeds=1, betas=[0.2, 0.8], ablations=[], tune=False, progress=False)
+    twin = json.loads((tmp_path / "runs" / "table3-semax-s0.json").read_text())
+    for beta in ("0.2", "0.8"):
+        record = json.loads((tmp_path / "runs" / f"beta-semax-{beta}-s0.json").read_text())
+        assert record["same_model_as"] == "table3-semax-s0"
+        assert (record["stage"], record["variant"], record["model"]) == (
+            "beta",
+            beta,
+            {"beta": float(beta)},
+        )
+        assert (record["rmse"], record["mae"]) == (twin["rmse"], twin["mae"])
+        assert np.array_equal(
+            _predictions(grid, f"beta-semax-{beta}-s0"), _predictions(grid, "table3-semax-s0")
+        )
+    assert sorted(grid.tables()["beta"]["beta"]) == [0.2, 0.8]
+
+
+def test_the_beta_sweep_trains_each_beta_where_it_acts(data, tmp_path):
+    """The reader trained jointly to the end (`freeze_reader=False`): beta weighs the two tasks."""
+    grid = Grid(
+        data, tmp_path, "tiny", TrainConfig(epochs=3, warmup=1), {**TINY, "freeze_reader": False}
+    )
+    grid.run(["semax"], seeds=1, betas=[0.2, 0.8], ablations=[], tune=False, progress=False)
+    records = [
+        json.loads((tmp_path / "runs" / f"beta-semax-{b}-s0.json").read_text())
+        for b in ("0.2", "0.8")
+    ]
+    assert not any("same_model_as" in r for r in records)
+    assert not np.array_equal(
+        _predictions(grid, "beta-semax-0.2-s0"), _predictions(grid, "beta-semax-0.8-s0")
+    )
 
 
 def test_two_workers_write_the_same_records_as_one(data, tmp_path):
